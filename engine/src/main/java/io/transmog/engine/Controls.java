@@ -1,0 +1,101 @@
+package io.transmog.engine;
+
+import io.transmog.engine.throttle.LoadThresholds;
+
+/**
+ * The knobs that may change while a migration runs, read by the migration loop on
+ * every step. The CLI, the interactive socket and the operator's runner all steer a
+ * migration through this one object.
+ */
+public final class Controls {
+    private volatile boolean paused;
+    private volatile boolean postponeCutOver;
+    private volatile int chunkSize;
+    private volatile double niceRatio;
+    private volatile long maxLagMillis;
+    private volatile LoadThresholds maxLoad;
+    private volatile LoadThresholds criticalLoad;
+    private volatile String cancelReason;
+
+    public Controls(int chunkSize, double niceRatio, long maxLagMillis, LoadThresholds maxLoad, LoadThresholds criticalLoad) {
+        setChunkSize(chunkSize);
+        setNiceRatio(niceRatio);
+        setMaxLagMillis(maxLagMillis);
+        this.maxLoad = maxLoad;
+        this.criticalLoad = criticalLoad;
+    }
+
+    public boolean paused() {
+        return paused;
+    }
+
+    public void setPaused(boolean paused) {
+        this.paused = paused;
+    }
+
+    public boolean postponeCutOver() {
+        return postponeCutOver;
+    }
+
+    public void setPostponeCutOver(boolean postpone) {
+        this.postponeCutOver = postpone;
+    }
+
+    public int chunkSize() {
+        return chunkSize;
+    }
+
+    public void setChunkSize(int chunkSize) {
+        if (chunkSize < 10 || chunkSize > 100_000) {
+            throw new MigrationException("chunk size must be between 10 and 100000, got " + chunkSize);
+        }
+        this.chunkSize = chunkSize;
+    }
+
+    public double niceRatio() {
+        return niceRatio;
+    }
+
+    public void setNiceRatio(double niceRatio) {
+        if (niceRatio < 0 || niceRatio > 100) {
+            throw new MigrationException("nice ratio must be between 0 and 100, got " + niceRatio);
+        }
+        this.niceRatio = niceRatio;
+    }
+
+    public long maxLagMillis() {
+        return maxLagMillis;
+    }
+
+    public void setMaxLagMillis(long maxLagMillis) {
+        if (maxLagMillis < 100) {
+            throw new MigrationException("max lag must be at least 100 ms, got " + maxLagMillis);
+        }
+        this.maxLagMillis = maxLagMillis;
+    }
+
+    public LoadThresholds maxLoad() {
+        return maxLoad;
+    }
+
+    public void setMaxLoad(LoadThresholds maxLoad) {
+        this.maxLoad = maxLoad;
+    }
+
+    public LoadThresholds criticalLoad() {
+        return criticalLoad;
+    }
+
+    public void setCriticalLoad(LoadThresholds criticalLoad) {
+        this.criticalLoad = criticalLoad;
+    }
+
+    /** Asks the migration to stop and clean up (SIGTERM, resource deletion). */
+    public void cancel(String reason) {
+        this.cancelReason = reason;
+    }
+
+    public String cancelReason() {
+        return cancelReason;
+    }
+}

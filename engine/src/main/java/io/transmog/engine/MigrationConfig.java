@@ -1,0 +1,90 @@
+package io.transmog.engine;
+
+import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.throttle.Throttler;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/** Everything fixed for one migration's run; what may change while it runs lives in {@link Controls}. */
+public record MigrationConfig(
+        ConnectionConfig connection,
+        String table,
+        String alter,
+        boolean execute,
+        boolean approveRenamedColumns,
+        boolean exactRowCount,
+        boolean initiallyDropGhostTable,
+        boolean initiallyDropOldTable,
+        boolean okToDropTable,
+        int cutOverLockTimeoutSeconds,
+        int cutOverRetries,
+        int dmlBatchSize,
+        long heartbeatIntervalMillis,
+        long binlogServerId,
+        Path postponeCutOverFlagFile,
+        Throttler.Settings throttling) {
+
+    public static Builder builder(ConnectionConfig connection, String table, String alter) {
+        return new Builder(connection, table, alter);
+    }
+
+    /** Defaults follow gh-ost's where gh-ost has the option. */
+    public static final class Builder {
+        private final ConnectionConfig connection;
+        private final String table;
+        private final String alter;
+        private boolean execute;
+        private boolean approveRenamedColumns;
+        private boolean exactRowCount;
+        private boolean initiallyDropGhostTable;
+        private boolean initiallyDropOldTable;
+        private boolean okToDropTable;
+        private int cutOverLockTimeoutSeconds = 3;
+        private int cutOverRetries = 60;
+        private int dmlBatchSize = 100;
+        private long heartbeatIntervalMillis = 100;
+        private long binlogServerId = 99_999;
+        private Path postponeCutOverFlagFile;
+        private Path throttleFlagFile;
+        private Path throttleAdditionalFlagFile;
+        private Path panicFlagFile;
+        private List<ConnectionConfig> replicas = List.of();
+
+        private Builder(ConnectionConfig connection, String table, String alter) {
+            this.connection = connection;
+            this.table = table;
+            this.alter = alter;
+        }
+
+        public Builder execute(boolean value) { execute = value; return this; }
+        public Builder approveRenamedColumns(boolean value) { approveRenamedColumns = value; return this; }
+        public Builder exactRowCount(boolean value) { exactRowCount = value; return this; }
+        public Builder initiallyDropGhostTable(boolean value) { initiallyDropGhostTable = value; return this; }
+        public Builder initiallyDropOldTable(boolean value) { initiallyDropOldTable = value; return this; }
+        public Builder okToDropTable(boolean value) { okToDropTable = value; return this; }
+        public Builder cutOverLockTimeoutSeconds(int value) { cutOverLockTimeoutSeconds = value; return this; }
+        public Builder cutOverRetries(int value) { cutOverRetries = value; return this; }
+        public Builder dmlBatchSize(int value) { dmlBatchSize = value; return this; }
+        public Builder heartbeatIntervalMillis(long value) { heartbeatIntervalMillis = value; return this; }
+        public Builder binlogServerId(long value) { binlogServerId = value; return this; }
+        public Builder postponeCutOverFlagFile(Path value) { postponeCutOverFlagFile = value; return this; }
+        public Builder throttleFlagFile(Path value) { throttleFlagFile = value; return this; }
+        public Builder throttleAdditionalFlagFile(Path value) { throttleAdditionalFlagFile = value; return this; }
+        public Builder panicFlagFile(Path value) { panicFlagFile = value; return this; }
+        public Builder replicas(List<ConnectionConfig> value) { replicas = List.copyOf(value); return this; }
+
+        public MigrationConfig build() {
+            if (cutOverLockTimeoutSeconds < 1) {
+                throw new MigrationException("cut-over lock timeout must be at least 1 second");
+            }
+            if (dmlBatchSize < 1 || dmlBatchSize > 1000) {
+                throw new MigrationException("DML batch size must be between 1 and 1000, got " + dmlBatchSize);
+            }
+            return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
+                    initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
+                    cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, postponeCutOverFlagFile,
+                    new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
+        }
+    }
+}

@@ -1,0 +1,441 @@
+package io.transmog.engine;
+
+import io.transmog.engine.apply.Applier;
+import io.transmog.engine.binlog.BinlogPosition;
+import io.transmog.engine.binlog.BinlogStreamer;
+import io.transmog.engine.binlog.ChangedKeys;
+import io.transmog.engine.binlog.Changelog;
+import io.transmog.engine.copy.RowCopier;
+import io.transmog.engine.cutover.CutOver;
+import io.transmog.engine.db.Database;
+import io.transmog.engine.inspect.Inspector;
+import io.transmog.engine.inspect.MigrationPlan;
+import io.transmog.engine.sql.AlterClauses;
+import io.transmog.engine.sql.Identifiers;
+import io.transmog.engine.sql.SqlBuilder;
+import io.transmog.engine.sql.TableNames;
+import io.transmog.engine.throttle.Throttler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs one migration from validation to cut-over: the loop that gives binlog changes
+ * priority over copying, honours throttling and pauses, holds a postponed cut-over, and
+ * on any failure or cancel drops what it created, leaving the original untouched.
+ */
+public final class Migrator {
+    private static final Logger LOG = LoggerFactory.getLogger(Migrator.class);
+    private static final int CHANGED_KEYS_CAPACITY = 100_000;
+    private static final long IDLE_MILLIS = 50;
+    private static final long PROGRESS_LOG_MILLIS = 5_000;
+
+    private final MigrationConfig config;
+    private final Controls controls;
+    private final StatusTracker status;
+    private final Database database;
+    private final TableNames names;
+    private volatile CompletableFuture<Void> catchUpRequest;
+    /** Set once the RENAME went through: from then on the migration has happened, whatever fails after. */
+    private volatile boolean swapped;
+    private long lastProgressLog;
+
+    public Migrator(MigrationConfig config, Controls controls, StatusTracker status) {
+        this.config = config;
+        this.controls = controls;
+        this.status = status;
+        this.database = new Database(config.connection());
+        this.names = TableNames.of(config.connection().database(), config.table());
+    }
+
+    /**
+     * Completes once the ghost table has everything committed to the original before
+     * the call; served while the migration copies or waits for its cut-over.
+     */
+    public CompletableFuture<Void> catchUp() {
+        CompletableFuture<Void> request = new CompletableFuture<>();
+        catchUpRequest = request;
+        return request;
+    }
+
+    /** Runs to a terminal phase and returns the final status; failures end in phase Failed with the cause. */
+    public MigrationStatus run() {
+        MigrationPlan plan;
+        try {
+            status.phase(Phase.Validating, "checking the server, the table and the ALTER");
+            plan = validate();
+        } catch (Exception e) {
+            status.phase(Phase.Failed, describe(e));
+            return status.snapshot();
+        }
+        if (!config.execute()) {
+            status.phase(Phase.Validated, "dry run passed; nothing was changed");
+            return status.snapshot();
+        }
+        boolean created = false;
+        try {
+            createTables(plan);
+            created = true;
+            migrate(plan);
+            return status.snapshot();
+        } catch (Exception e) {
+            if (swapped) {
+                LOG.warn("table={} phase=CuttingOver error after the swap, which did happen: {}", names.original(), describe(e));
+                finish();
+                return status.snapshot();
+            }
+            return abandon(created, e);
+        }
+    }
+
+    private MigrationStatus abandon(boolean created, Exception failure) {
+        cleanUp(created);
+        String outcome = created ? "; ghost and changelog tables dropped, original untouched" : "; nothing was changed";
+        if (failure instanceof CancelledException) {
+            status.phase(Phase.Cancelled, "cancelled: " + failure.getMessage() + outcome);
+        } else {
+            status.phase(Phase.Failed, describe(failure) + outcome);
+        }
+        return status.snapshot();
+    }
+
+    private MigrationPlan validate() throws SQLException {
+        Identifiers.requireValid("database", names.database());
+        Identifiers.requireValid("table", names.original());
+        if (names.ghost().length() > Identifiers.MAX_LENGTH) {
+            throw new MigrationException("table name is too long: the ghost table " + names.ghost() + " would exceed "
+                    + Identifiers.MAX_LENGTH + " characters");
+        }
+        AlterClauses alter = AlterClauses.parse(config.alter());
+        try (Connection connection = database.connect()) {
+            Inspector inspector = new Inspector(connection);
+            inspector.checkBinlog();
+            MigrationPlan plan = inspector.plan(names, alter, config.approveRenamedColumns(), config.exactRowCount());
+            requireFree(inspector, names.ghost(), config.initiallyDropGhostTable(), "--initially-drop-ghost-table");
+            requireFree(inspector, names.changelog(), config.initiallyDropGhostTable(), "--initially-drop-ghost-table");
+            requireFree(inspector, names.old(), config.initiallyDropOldTable(), "--initially-drop-old-table");
+            status.plan(plan.describe());
+            status.rowsEstimated(plan.estimatedRows());
+            LOG.info("table={} phase=Validating plan: key {} {}, ~{} rows, {} columns copied", names.original(),
+                    plan.chunkKey().name(), plan.chunkKey().columns(), plan.estimatedRows(), plan.copiedColumns().size());
+            return plan;
+        }
+    }
+
+    private void requireFree(Inspector inspector, String table, boolean dropAllowed, String flag) throws SQLException {
+        if (!dropAllowed && inspector.tableExists(names.database(), table)) {
+            throw new MigrationException("table " + Identifiers.qualified(names.database(), table)
+                    + " already exists (left by an earlier migration?): drop it, or pass " + flag);
+        }
+    }
+
+    private void createTables(MigrationPlan plan) throws SQLException {
+        SqlBuilder sql = new SqlBuilder(plan);
+        try (Connection connection = database.connect()) {
+            if (config.initiallyDropOldTable()) {
+                Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+            }
+            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedGhost()));
+            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
+            Database.execute(connection, sql.createGhost());
+            Database.execute(connection, SqlBuilder.alterTable(names.qualifiedGhost(), plan.alter()));
+            long autoIncrement = new Inspector(connection).autoIncrement(names);
+            if (autoIncrement > 1 && !AlterClauses.parse(plan.alter()).setsAutoIncrement()) {
+                // CREATE TABLE ... LIKE resets the counter; ids freed by deletes must not be reused.
+                Database.execute(connection, sql.setGhostAutoIncrement(autoIncrement));
+            }
+            Database.execute(connection, sql.createChangelog());
+        }
+        LOG.info("table={} phase=Validating created {} and {}", names.original(), names.ghost(), names.changelog());
+    }
+
+    private void migrate(MigrationPlan plan) throws Exception {
+        SqlBuilder sql = new SqlBuilder(plan);
+        String ghostKeyName = ghostKeyName(plan);
+        ChangedKeys changedKeys = new ChangedKeys(CHANGED_KEYS_CAPACITY);
+        Changelog changelog = new Changelog(database, sql);
+        long serverId = config.binlogServerId() > 0 ? config.binlogServerId()
+                : ThreadLocalRandom.current().nextLong(100_000_000L, 4_000_000_000L);
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "transmog-heartbeat");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try (Connection copyConnection = database.connect();
+             Connection applyConnection = database.connect();
+             BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables());
+             Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())) {
+            // The stream must start before the first row is copied: every change after this position is seen.
+            streamer.start(BinlogPosition.current(copyConnection));
+            heartbeat.scheduleWithFixedDelay(() -> writeHeartbeat(changelog), 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
+            status.lagSources(changelog::lagMillis, throttler::replicaLagMillis);
+            Loop loop = new Loop(streamer, throttler, changelog, changedKeys,
+                    new Applier(applyConnection, sql, changedKeys, ghostKeyName),
+                    new RowCopier(copyConnection, sql, plan.keyColumns(), ghostKeyName));
+            loop.copy();
+            loop.awaitCutOverGo();
+            loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds()));
+        } finally {
+            heartbeat.shutdownNow();
+            changelog.close();
+        }
+        finish();
+    }
+
+    private String ghostKeyName(MigrationPlan plan) {
+        return plan.ghost().uniqueKeys().stream()
+                .filter(k -> k.columns().size() == plan.keyColumns().size())
+                .filter(k -> {
+                    for (int i = 0; i < k.columns().size(); i++) {
+                        if (!k.columns().get(i).equalsIgnoreCase(plan.keyColumns().get(i).ghost().name())) {
+                            return false;
+                        }
+                    }
+                    return true;
+                })
+                .map(io.transmog.engine.inspect.UniqueKey::name)
+                .findFirst().orElseThrow();
+    }
+
+    private void writeHeartbeat(Changelog changelog) {
+        try {
+            changelog.writeHeartbeat();
+        } catch (Exception e) {
+            LOG.warn("table={} phase={} heartbeat write failed: {}", names.original(), status.phase(), e.getMessage());
+        }
+    }
+
+    /** The migration loop's state: one thread applies and copies, so they never race each other. */
+    private final class Loop {
+        private final BinlogStreamer streamer;
+        private final Throttler throttler;
+        private final Changelog changelog;
+        private final ChangedKeys changedKeys;
+        private final Applier applier;
+        private final RowCopier copier;
+
+        Loop(BinlogStreamer streamer, Throttler throttler, Changelog changelog, ChangedKeys changedKeys,
+             Applier applier, RowCopier copier) {
+            this.streamer = streamer;
+            this.throttler = throttler;
+            this.changelog = changelog;
+            this.changedKeys = changedKeys;
+            this.applier = applier;
+            this.copier = copier;
+        }
+
+        void copy() throws Exception {
+            status.phase(Phase.Copying, "copying rows and applying changes");
+            while (!copier.isDone()) {
+                if (!mayWrite(Phase.Copying)) {
+                    continue;
+                }
+                applier.applyPending(config.dmlBatchSize());
+                long started = System.nanoTime();
+                copier.copyNextChunk(controls.chunkSize());
+                report();
+                serveCatchUp();
+                double nice = controls.niceRatio();
+                if (nice > 0) {
+                    Thread.sleep((long) (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) * nice));
+                }
+            }
+            status.copyFinished();
+            LOG.info("table={} phase=Copying row copy complete: {} rows", names.original(), copier.rowsCopied());
+        }
+
+        /** Stays in AwaitingCutOver, applying changes, while the cut-over is postponed. */
+        void awaitCutOverGo() throws Exception {
+            while (true) {
+                Optional<String> postponedBy = postponedBy();
+                if (postponedBy.isEmpty()) {
+                    return;
+                }
+                if (mayWrite(Phase.AwaitingCutOver)) {
+                    status.phase(Phase.AwaitingCutOver, "cut-over postponed: " + postponedBy.get());
+                    applier.applyPending(config.dmlBatchSize());
+                    report();
+                    serveCatchUp();
+                    Thread.sleep(IDLE_MILLIS);
+                }
+            }
+        }
+
+        void cutOver(CutOver cutOver) throws Exception {
+            for (int attempt = 1; ; attempt++) {
+                checkAbort();
+                status.phase(Phase.CuttingOver, "cut-over attempt " + attempt);
+                try {
+                    long stall = cutOver.attempt(this::drain);
+                    swapped = true;
+                    status.cutOverAttempt(attempt, null);
+                    status.cutOverStall(stall);
+                    return;
+                } catch (CancelledException e) {
+                    throw e;
+                } catch (Exception e) {
+                    String why = describe(e);
+                    status.cutOverAttempt(attempt, why);
+                    LOG.warn("table={} phase=CuttingOver attempt {} of {} rolled back, original untouched: {}",
+                            names.original(), attempt, config.cutOverRetries(), why);
+                    if (attempt >= config.cutOverRetries() || streamer.failure() != null) {
+                        throw new MigrationException("cut-over failed " + attempt + " times; last error: " + why, e);
+                    }
+                    long backoff = Math.min(10_000, 250L << Math.min(attempt, 6));
+                    long until = System.currentTimeMillis() + backoff;
+                    while (System.currentTimeMillis() < until) {
+                        checkAbort();
+                        applier.applyPending(config.dmlBatchSize());
+                        Thread.sleep(IDLE_MILLIS);
+                    }
+                }
+            }
+        }
+
+        /**
+         * Waits for a marker written now to come back through the stream, applying
+         * changes meanwhile, then applies every key still pending: afterwards the ghost
+         * has everything committed before the marker.
+         */
+        private void drain(long timeoutMillis) throws Exception {
+            CompletableFuture<Void> marker = changelog.writeMarker();
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (!marker.isDone()) {
+                applier.applyPending(config.dmlBatchSize());
+                if (System.nanoTime() > deadline) {
+                    throw new TimeoutException("the binlog stream did not catch up within " + timeoutMillis + " ms");
+                }
+                try {
+                    marker.get(2, TimeUnit.MILLISECONDS);
+                } catch (TimeoutException notYet) {
+                    // keep applying while the marker travels
+                }
+            }
+            marker.join();
+            while (changedKeys.size() > 0) {
+                applier.applyPending(config.dmlBatchSize());
+            }
+            status.eventsApplied(applier.keysApplied());
+        }
+
+        private void serveCatchUp() throws Exception {
+            CompletableFuture<Void> request = catchUpRequest;
+            if (request != null) {
+                catchUpRequest = null;
+                drain(30_000);
+                request.complete(null);
+            }
+        }
+
+        /** Checks abort conditions, then throttling; false (after a short wait) when writing must wait. */
+        private boolean mayWrite(Phase runningPhase) throws Exception {
+            checkAbort();
+            Optional<String> reason = throttler.throttleReason();
+            status.throttled(reason.orElse(null));
+            if (reason.isEmpty()) {
+                if (status.phase() == Phase.Paused) {
+                    status.phase(runningPhase, "resumed");
+                }
+                return true;
+            }
+            if (controls.paused()) {
+                status.phase(Phase.Paused, "paused; binlog position held, nothing written to the ghost table");
+            }
+            report();
+            Thread.sleep(IDLE_MILLIS);
+            return false;
+        }
+
+        private void checkAbort() throws SQLException {
+            String cancel = controls.cancelReason();
+            if (cancel != null) {
+                throw new CancelledException(cancel);
+            }
+            if (streamer.failure() != null) {
+                throw new MigrationException(streamer.failure().getMessage(), streamer.failure());
+            }
+            throttler.checkAbort();
+        }
+
+        private void report() {
+            status.rowsCopied(copier.rowsCopied());
+            status.eventsApplied(applier.keysApplied());
+            long now = System.currentTimeMillis();
+            if (now - lastProgressLog >= PROGRESS_LOG_MILLIS) {
+                lastProgressLog = now;
+                MigrationStatus s = status.snapshot();
+                LOG.info("table={} phase={} copied={}/{} ({}%) rows/s={} eta={}s applied={} pending={} lag={}ms{}",
+                        names.original(), s.phase(), s.rowsCopied(), s.rowsEstimated(), s.percent(), s.rowsPerSecond(),
+                        s.etaSeconds(), s.eventsApplied(), changedKeys.size(), s.lagMillis(),
+                        s.throttled() ? " throttled: " + s.throttleReason() : "");
+            }
+        }
+    }
+
+    private Optional<String> postponedBy() {
+        if (controls.postponeCutOver()) {
+            return Optional.of("postponed by request");
+        }
+        if (config.postponeCutOverFlagFile() != null && Files.exists(config.postponeCutOverFlagFile())) {
+            return Optional.of("flag file " + config.postponeCutOverFlagFile() + " exists");
+        }
+        return Optional.empty();
+    }
+
+    private void finish() {
+        try (Connection connection = database.connect()) {
+            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
+            if (config.okToDropTable()) {
+                Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+            }
+        } catch (Exception e) {
+            LOG.warn("table={} phase=Succeeded cleanup after the swap failed: {}", names.original(), e.getMessage());
+        }
+        MigrationStatus s = status.snapshot();
+        status.phase(Phase.Succeeded, "migrated: " + s.rowsCopied() + " rows copied, " + s.eventsApplied()
+                + " changed keys applied, writes stalled " + s.cutOverStallMillis() + " ms at cut-over; original kept as "
+                + (config.okToDropTable() ? "nothing (dropped)" : names.old()));
+    }
+
+    /** Drops what this run created; never touches the original. */
+    private void cleanUp(boolean created) {
+        if (!created) {
+            return;
+        }
+        try (Connection connection = database.connect()) {
+            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedGhost()));
+            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
+            LOG.info("table={} phase={} dropped {} and {}", names.original(), status.phase(), names.ghost(), names.changelog());
+        } catch (Exception e) {
+            LOG.error("table={} phase={} could not drop {} / {}: {}; drop them by hand", names.original(), status.phase(),
+                    names.ghost(), names.changelog(), e.getMessage());
+        }
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof MigrationException || e instanceof TimeoutException) {
+            return e.getMessage();
+        }
+        if (e instanceof SQLException sql) {
+            return "MySQL error " + sql.getErrorCode() + ": " + sql.getMessage();
+        }
+        return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    /** The migration was asked to stop: clean up and end in Cancelled. */
+    static final class CancelledException extends RuntimeException {
+        CancelledException(String reason) {
+            super(reason);
+        }
+    }
+}

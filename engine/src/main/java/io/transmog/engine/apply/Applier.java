@@ -1,0 +1,71 @@
+package io.transmog.engine.apply;
+
+import io.transmog.engine.MigrationException;
+import io.transmog.engine.binlog.ChangedKeys;
+import io.transmog.engine.db.Retry;
+import io.transmog.engine.db.Warnings;
+import io.transmog.engine.sql.KeyTuple;
+import io.transmog.engine.sql.SqlBuilder;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.List;
+
+/**
+ * Carries changes of the original into the ghost table by re-syncing changed keys: in
+ * one transaction, delete the keys from the ghost and insert their current rows from
+ * the original. The server converts every value exactly as the copy does, and a row
+ * deleted in the meantime simply is not re-inserted.
+ */
+public final class Applier {
+    private final Connection connection;
+    private final SqlBuilder sql;
+    private final ChangedKeys changedKeys;
+    private final String chunkKeyName;
+    private long keysApplied;
+
+    public Applier(Connection connection, SqlBuilder sql, ChangedKeys changedKeys, String ghostChunkKeyName) throws SQLException {
+        this.connection = connection;
+        this.sql = sql;
+        this.changedKeys = changedKeys;
+        this.chunkKeyName = ghostChunkKeyName;
+        connection.setAutoCommit(false);
+    }
+
+    /**
+     * Re-syncs the keys pending now, {@code batchSize} per transaction. Keys that arrive
+     * meanwhile wait for the next call, so a write storm cannot starve the copy.
+     */
+    public long applyPending(int batchSize) throws SQLException {
+        int budget = changedKeys.size();
+        long applied = 0;
+        List<KeyTuple> batch;
+        while (applied < budget && !(batch = changedKeys.take(batchSize)).isEmpty()) {
+            resync(batch);
+            applied += batch.size();
+        }
+        return applied;
+    }
+
+    public long keysApplied() {
+        return keysApplied;
+    }
+
+    private void resync(List<KeyTuple> keys) throws SQLException {
+        Retry.onTransientErrors("re-syncing " + keys.size() + " changed keys", () -> {
+            try (PreparedStatement delete = sql.deleteFromGhost(keys).prepare(connection);
+                 PreparedStatement insert = sql.insertFromOriginal(keys).prepare(connection)) {
+                delete.executeUpdate();
+                insert.executeUpdate();
+                Warnings.requireNone(insert, chunkKeyName, "applying changed rows");
+                connection.commit();
+            } catch (SQLException | MigrationException e) {
+                connection.rollback();
+                throw e;
+            }
+            return null;
+        });
+        keysApplied += keys.size();
+    }
+}

@@ -1,0 +1,231 @@
+package io.transmog.engine.cli;
+
+import io.transmog.engine.Controls;
+import io.transmog.engine.MigrationConfig;
+import io.transmog.engine.MigrationException;
+import io.transmog.engine.MigrationStatus;
+import io.transmog.engine.Migrator;
+import io.transmog.engine.Phase;
+import io.transmog.engine.StatusTracker;
+import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.throttle.LoadThresholds;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/** {@code transmog migrate}: one online migration, with gh-ost's option names. */
+@Command(name = "migrate", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Runs an online schema change the way gh-ost does: ghost table, binlog stream, chunked copy, atomic cut-over.",
+                "Without --execute it is a dry run: it validates, prints the plan and changes nothing.",
+                "The password comes from --password-file or the environment variable TRANSMOG_PASSWORD."})
+public final class MigrateCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "MySQL host (default: ${DEFAULT-VALUE})")
+    String host;
+    @Option(names = "--port", defaultValue = "3306", description = "MySQL port (default: ${DEFAULT-VALUE})")
+    int port;
+    @Option(names = "--user", description = "MySQL user (default: $TRANSMOG_USER)")
+    String user;
+    @Option(names = "--password", description = "MySQL password; visible in ps and shell history: prefer --password-file or TRANSMOG_PASSWORD")
+    String password;
+    @Option(names = "--password-file", description = "file holding the MySQL password")
+    Path passwordFile;
+    @Option(names = "--database", required = true, description = "schema of the table")
+    String database;
+    @Option(names = "--table", required = true, description = "table to migrate")
+    String table;
+    @Option(names = "--alter", required = true, description = "alter clauses, e.g. \"ADD COLUMN c INT NOT NULL DEFAULT 0\"")
+    String alter;
+    @Option(names = "--execute", description = "actually migrate (without it: dry run)")
+    boolean execute;
+    @Option(names = "--approve-renamed-columns", description = "confirm that CHANGE/RENAME COLUMN renames move values to the new name")
+    boolean approveRenamedColumns;
+
+    @Option(names = "--chunk-size", defaultValue = "1000", description = "rows per copy chunk (default: ${DEFAULT-VALUE})")
+    int chunkSize;
+    @Option(names = "--dml-batch-size", defaultValue = "100", description = "changed keys re-synced per transaction (default: ${DEFAULT-VALUE})")
+    int dmlBatchSize;
+    @Option(names = "--nice-ratio", defaultValue = "0", description = "sleep this many times each chunk's copy time after it (default: ${DEFAULT-VALUE})")
+    double niceRatio;
+    @Option(names = "--exact-rowcount", description = "count rows with SELECT COUNT(*) for exact progress")
+    boolean exactRowCount;
+
+    @Option(names = "--max-lag-millis", defaultValue = "1500", description = "throttle above this stream or replica lag (default: ${DEFAULT-VALUE})")
+    long maxLagMillis;
+    @Option(names = "--throttle-control-replicas", split = ",", description = "replicas (host[:port]) whose lag throttles the migration")
+    List<String> throttleControlReplicas = new ArrayList<>();
+    @Option(names = "--max-load", description = "throttle at these global status levels, e.g. Threads_running=25")
+    String maxLoad;
+    @Option(names = "--critical-load", description = "abort at these global status levels, e.g. Threads_running=1000")
+    String criticalLoad;
+    @Option(names = "--heartbeat-interval-millis", defaultValue = "100", description = "heartbeat interval (default: ${DEFAULT-VALUE})")
+    long heartbeatIntervalMillis;
+    @Option(names = "--throttle-flag-file", description = "throttle while this file exists")
+    Path throttleFlagFile;
+    @Option(names = "--throttle-additional-flag-file", defaultValue = "/tmp/gh-ost.throttle",
+            description = "throttle while this file exists; shared by migrations (default: ${DEFAULT-VALUE})")
+    Path throttleAdditionalFlagFile;
+    @Option(names = "--panic-flag-file", description = "abort and clean up as soon as this file exists")
+    Path panicFlagFile;
+    @Option(names = "--postpone-cut-over-flag-file", description = "keep the migration in AwaitingCutOver while this file exists")
+    Path postponeCutOverFlagFile;
+
+    @Option(names = "--cut-over-lock-timeout-seconds", defaultValue = "3", description = "max time writes may be blocked per cut-over attempt (default: ${DEFAULT-VALUE})")
+    int cutOverLockTimeoutSeconds;
+    @Option(names = "--default-retries", defaultValue = "60", description = "cut-over attempts before giving up (default: ${DEFAULT-VALUE})")
+    int defaultRetries;
+    @Option(names = "--initially-drop-ghost-table", description = "drop a ghost/changelog table left by an earlier run")
+    boolean initiallyDropGhostTable;
+    @Option(names = "--initially-drop-old-table", description = "drop an old _<table>_del table left by an earlier run")
+    boolean initiallyDropOldTable;
+    @Option(names = "--ok-to-drop-table", description = "drop the old table after the cut-over instead of keeping it as _<table>_del")
+    boolean okToDropTable;
+    @Option(names = "--replica-server-id", defaultValue = "0", description = "server_id of the binlog client (default: random)")
+    long replicaServerId;
+
+    @Option(names = "--status-json", description = "print one JSON status object per line on stdout")
+    boolean statusJson;
+    @Option(names = "--status-interval-seconds", defaultValue = "5", description = "seconds between status lines (default: ${DEFAULT-VALUE})")
+    int statusIntervalSeconds;
+
+    @Override
+    public Integer call() {
+        PrintWriter err = spec.commandLine().getErr();
+        MigrationConfig config;
+        Controls controls;
+        try {
+            config = config(err);
+            controls = new Controls(chunkSize, niceRatio, maxLagMillis,
+                    LoadThresholds.parse("--max-load", maxLoad), LoadThresholds.parse("--critical-load", criticalLoad));
+        } catch (MigrationException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        }
+        StatusTracker status = new StatusTracker(table);
+        StatusPrinter printer = new StatusPrinter(System.out);
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "transmog-status");
+            thread.setDaemon(true);
+            return thread;
+        });
+        if (statusJson) {
+            status.addListener(printer::print);
+            ticker.scheduleAtFixedRate(() -> printer.print(status.snapshot()), statusIntervalSeconds, statusIntervalSeconds, TimeUnit.SECONDS);
+        }
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread cancelOnSigterm = new Thread(() -> {
+            controls.cancel("SIGTERM received");
+            try {
+                finished.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "transmog-sigterm");
+        Runtime.getRuntime().addShutdownHook(cancelOnSigterm);
+        MigrationStatus result;
+        try {
+            result = new Migrator(config, controls, status).run();
+        } finally {
+            ticker.shutdownNow();
+            finished.countDown();
+        }
+        try {
+            Runtime.getRuntime().removeShutdownHook(cancelOnSigterm);
+        } catch (IllegalStateException shuttingDown) {
+            // SIGTERM arrived: the hook is running and waits for us; the JVM exits non-zero
+        }
+        return report(result, err);
+    }
+
+    private int report(MigrationStatus result, PrintWriter err) {
+        if (result.phase() == Phase.Validated && !statusJson) {
+            System.out.println(result.plan());
+        }
+        switch (result.phase()) {
+            case Validated, Succeeded -> {
+                err.println(result.phase() + ": " + result.message());
+                return 0;
+            }
+            case Cancelled -> {
+                err.println(result.message());
+                return 3;
+            }
+            default -> {
+                err.println("error: " + result.message());
+                return 1;
+            }
+        }
+    }
+
+    private MigrationConfig config(PrintWriter err) {
+        String resolvedUser = user != null ? user : System.getenv("TRANSMOG_USER");
+        if (resolvedUser == null || resolvedUser.isBlank()) {
+            throw new MigrationException("no MySQL user: pass --user or set TRANSMOG_USER");
+        }
+        ConnectionConfig connection = new ConnectionConfig(host, port, resolvedUser, password(err), database);
+        List<ConnectionConfig> replicas = throttleControlReplicas.stream()
+                .map(String::trim).filter(s -> !s.isEmpty())
+                .map(r -> {
+                    int colon = r.lastIndexOf(':');
+                    return colon > 0 ? connection.withHost(r.substring(0, colon), parsePort(r.substring(colon + 1)))
+                            : connection.withHost(r, port);
+                }).toList();
+        return MigrationConfig.builder(connection, table, alter)
+                .execute(execute)
+                .approveRenamedColumns(approveRenamedColumns)
+                .exactRowCount(exactRowCount)
+                .initiallyDropGhostTable(initiallyDropGhostTable)
+                .initiallyDropOldTable(initiallyDropOldTable)
+                .okToDropTable(okToDropTable)
+                .cutOverLockTimeoutSeconds(cutOverLockTimeoutSeconds)
+                .cutOverRetries(defaultRetries)
+                .dmlBatchSize(dmlBatchSize)
+                .heartbeatIntervalMillis(heartbeatIntervalMillis)
+                .binlogServerId(replicaServerId)
+                .postponeCutOverFlagFile(postponeCutOverFlagFile)
+                .throttleFlagFile(throttleFlagFile)
+                .throttleAdditionalFlagFile(throttleAdditionalFlagFile)
+                .panicFlagFile(panicFlagFile)
+                .replicas(replicas)
+                .build();
+    }
+
+    private static int parsePort(String text) {
+        try {
+            return Integer.parseInt(text);
+        } catch (NumberFormatException e) {
+            throw new MigrationException("--throttle-control-replicas: \"" + text + "\" is not a port number");
+        }
+    }
+
+    private String password(PrintWriter err) {
+        if (passwordFile != null) {
+            try {
+                return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+            } catch (IOException e) {
+                throw new MigrationException("cannot read --password-file " + passwordFile + ": " + e.getMessage());
+            }
+        }
+        if (password != null) {
+            err.println("warning: --password is visible in ps and in shell history; use --password-file or TRANSMOG_PASSWORD");
+            return password;
+        }
+        return System.getenv("TRANSMOG_PASSWORD");
+    }
+}

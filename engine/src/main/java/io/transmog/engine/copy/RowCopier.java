@@ -1,0 +1,103 @@
+package io.transmog.engine.copy;
+
+import io.transmog.engine.db.Retry;
+import io.transmog.engine.db.Warnings;
+import io.transmog.engine.sql.BoundStatement;
+import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.KeyTuple;
+import io.transmog.engine.sql.SqlBuilder;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Copies the original into the ghost table in chunks of consecutive chunking-key
+ * values, from the first key to the last key as they were when the copy started (rows
+ * beyond it are carried by the binlog). Each chunk is one INSERT IGNORE ... SELECT, so
+ * copying a chunk twice, as after a crash, is harmless.
+ */
+public final class RowCopier {
+    private final Connection connection;
+    private final SqlBuilder sql;
+    private final List<KeyColumn> key;
+    private final String chunkKeyName;
+    private KeyTuple last;
+    private KeyTuple copiedUpTo;
+    private boolean started;
+    private boolean done;
+    private long rowsCopied;
+
+    public RowCopier(Connection connection, SqlBuilder sql, List<KeyColumn> key, String ghostChunkKeyName) throws SQLException {
+        this.connection = connection;
+        this.sql = sql;
+        this.key = key;
+        this.chunkKeyName = ghostChunkKeyName;
+        connection.setAutoCommit(true);
+    }
+
+    public boolean isDone() {
+        return done;
+    }
+
+    public long rowsCopied() {
+        return rowsCopied;
+    }
+
+    /** Copies the next chunk of up to {@code chunkSize} rows; returns the rows inserted. */
+    public long copyNextChunk(int chunkSize) throws SQLException {
+        if (!started) {
+            started = true;
+            Optional<KeyTuple> first = edge(false);
+            last = edge(true).orElse(null);
+            if (first.isEmpty() || last == null) {
+                done = true;
+                return 0;
+            }
+            return copy(first.get(), true, chunkSize);
+        }
+        return done ? 0 : copy(copiedUpTo, false, chunkSize);
+    }
+
+    private long copy(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
+        KeyTuple end = query(sql.chunkEnd(from, fromInclusive, last, chunkSize)).orElse(last);
+        long inserted = Retry.onTransientErrors("copying a chunk", () -> {
+            try (PreparedStatement copy = sql.copyChunk(from, fromInclusive, end).prepare(connection)) {
+                long rows = copy.executeLargeUpdate();
+                Warnings.requireNone(copy, chunkKeyName, "copying rows");
+                return rows;
+            }
+        });
+        copiedUpTo = end;
+        done = end.equals(last);
+        rowsCopied += inserted;
+        return inserted;
+    }
+
+    private Optional<KeyTuple> edge(boolean lastKey) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery(sql.edgeKey(lastKey))) {
+            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+        }
+    }
+
+    private Optional<KeyTuple> query(BoundStatement bound) throws SQLException {
+        try (PreparedStatement statement = bound.prepare(connection);
+             ResultSet rs = statement.executeQuery()) {
+            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+        }
+    }
+
+    private KeyTuple read(ResultSet rs) throws SQLException {
+        List<Object> values = new ArrayList<>(key.size());
+        for (int i = 0; i < key.size(); i++) {
+            values.add(key.get(i).read(rs, i + 1));
+        }
+        return new KeyTuple(values);
+    }
+}

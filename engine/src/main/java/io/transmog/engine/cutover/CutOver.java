@@ -1,0 +1,167 @@
+package io.transmog.engine.cutover;
+
+import io.transmog.engine.MigrationException;
+import io.transmog.engine.db.Database;
+import io.transmog.engine.sql.SqlBuilder;
+import io.transmog.engine.sql.TableNames;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The atomic swap, gh-ost's way, adapted to MariaDB (which refuses RENAME under LOCK
+ * TABLES). Connection A creates the sentry {@code _t_del} and locks the original READ
+ * (writers wait; the applier can still read it) and the sentry WRITE. Everything written
+ * before the lock is drained into the ghost. Connection B then issues the RENAME, which
+ * queues behind A's lock, ahead of the waiting writers. Once B is seen waiting, A drops
+ * the sentry and unlocks: the RENAME runs first, and the queued writes land in the new
+ * table. If anything fails before that, the sentry still exists, so B's RENAME cannot
+ * succeed and the original stays in place.
+ */
+public final class CutOver {
+    private static final Logger LOG = LoggerFactory.getLogger(CutOver.class);
+
+    /** Brings the ghost table level with everything committed to the original so far. */
+    @FunctionalInterface
+    public interface Drain {
+        void drain(long timeoutMillis) throws Exception;
+    }
+
+    private final Database database;
+    private final SqlBuilder sql;
+    private final TableNames names;
+    private final int lockTimeoutSeconds;
+
+    public CutOver(Database database, SqlBuilder sql, TableNames names, int lockTimeoutSeconds) {
+        this.database = database;
+        this.sql = sql;
+        this.names = names;
+        this.lockTimeoutSeconds = lockTimeoutSeconds;
+    }
+
+    /** One attempt. Returns the write stall in milliseconds; throws with the original untouched on failure. */
+    public long attempt(Drain drain) throws Exception {
+        try (Connection locker = database.connect();
+             Connection renamer = database.connect();
+             Connection monitor = database.connect()) {
+            Database.execute(locker, "SET SESSION lock_wait_timeout = " + lockTimeoutSeconds);
+            Database.execute(renamer, "SET SESSION lock_wait_timeout = " + (lockTimeoutSeconds * 2));
+            long renamerId = connectionId(renamer);
+            dropLeftoverSentry(monitor);
+            Database.execute(locker, sql.createSentry());
+            CompletableFuture<Void> rename = null;
+            long lockedAt;
+            try {
+                Database.execute(locker, sql.lockForCutOver());
+                lockedAt = System.nanoTime();
+                drain.drain(lockTimeoutSeconds * 1000L);
+                rename = CompletableFuture.runAsync(() -> {
+                    try {
+                        Database.execute(renamer, sql.swapTables());
+                    } catch (SQLException e) {
+                        throw new MigrationException("RENAME failed: " + e.getMessage(), e);
+                    }
+                });
+                awaitWaiting(monitor, renamerId, rename);
+                Database.execute(locker, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+                Database.execute(locker, "UNLOCK TABLES");
+            } catch (Exception e) {
+                rollBack(locker, monitor, renamerId, rename);
+                throw e;
+            }
+            try {
+                rename.get(lockTimeoutSeconds * 2L + 5, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                throw new MigrationException("the RENAME did not complete; the original table is in place: "
+                        + e.getCause().getMessage(), e.getCause());
+            }
+            long stallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt);
+            LOG.info("table={} phase=CuttingOver swapped {} and {}; writes stalled {} ms", names.original(),
+                    names.original(), names.ghost(), stallMillis);
+            return stallMillis;
+        }
+    }
+
+    private static long connectionId(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT CONNECTION_ID()")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /** A sentry left by a crashed attempt would block every RENAME: drop it, and only it. */
+    private void dropLeftoverSentry(Connection connection) throws SQLException {
+        Object comment = Database.queryString(connection,
+                "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                names.database(), names.old()).orElse(null);
+        if (comment == null) {
+            return;
+        }
+        if (!SqlBuilder.SENTRY_COMMENT.equals(comment)) {
+            throw new MigrationException("table " + names.qualifiedOld() + " exists and is not a cut-over sentry:"
+                    + " the old table cannot be kept under that name; drop or rename it (or use --initially-drop-old-table)");
+        }
+        Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+    }
+
+    /** Event-paced: returns as soon as the RENAME is queued on the metadata lock. */
+    private void awaitWaiting(Connection monitor, long renamerId, CompletableFuture<Void> rename) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(lockTimeoutSeconds);
+        try (PreparedStatement state = monitor.prepareStatement(
+                "SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?")) {
+            state.setLong(1, renamerId);
+            while (System.nanoTime() < deadline) {
+                if (rename.isDone()) {
+                    rename.get();
+                    throw new MigrationException("the RENAME finished while the original was still locked");
+                }
+                try (ResultSet rs = state.executeQuery()) {
+                    if (rs.next() && String.valueOf(rs.getString(1)).contains("metadata lock")) {
+                        return;
+                    }
+                }
+                Thread.sleep(1);
+            }
+        }
+        throw new TimeoutException("the RENAME was not seen waiting for the lock within " + lockTimeoutSeconds + " s");
+    }
+
+    /**
+     * Unlocks while the sentry still exists, so a RENAME that is still queued (if the
+     * KILL did not reach it) fails on the sentry instead of swapping; only once the
+     * RENAME is over is the sentry dropped. Writers resume on the original.
+     */
+    private void rollBack(Connection locker, Connection monitor, long renamerId, CompletableFuture<Void> rename) {
+        if (rename != null && !rename.isDone()) {
+            try {
+                Database.execute(monitor, "KILL QUERY " + renamerId);
+            } catch (SQLException e) {
+                LOG.warn("table={} phase=CuttingOver could not kill the queued RENAME: {}", names.original(), e.getMessage());
+            }
+        }
+        try {
+            Database.execute(locker, "UNLOCK TABLES");
+            if (rename != null) {
+                try {
+                    rename.get(lockTimeoutSeconds * 2L + 5, TimeUnit.SECONDS);
+                } catch (Exception expected) {
+                    // the RENAME was meant to fail here
+                }
+            }
+            Database.execute(locker, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+        } catch (SQLException e) {
+            LOG.warn("table={} phase=CuttingOver rollback on the lock connection failed ({}); closing it releases the lock,"
+                    + " the next attempt drops the sentry", names.original(), e.getMessage());
+        }
+    }
+}

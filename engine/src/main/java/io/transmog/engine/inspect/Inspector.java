@@ -1,0 +1,278 @@
+package io.transmog.engine.inspect;
+
+import io.transmog.engine.MigrationException;
+import io.transmog.engine.db.Database;
+import io.transmog.engine.inspect.MigrationPlan.ColumnPair;
+import io.transmog.engine.sql.AlterClauses;
+import io.transmog.engine.sql.Identifiers;
+import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.SqlBuilder;
+import io.transmog.engine.sql.TableNames;
+
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * Checks that a migration can run safely and works out its plan, changing nothing:
+ * the ALTER is tried on a session-private temporary copy of the table's definition.
+ */
+public final class Inspector {
+    private static final Pattern GENERATED = Pattern.compile("(VIRTUAL|STORED|PERSISTENT) GENERATED", Pattern.CASE_INSENSITIVE);
+
+    private final Connection connection;
+
+    public Inspector(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Binary logging as the streamer needs it: on, row-based, full row images. */
+    public void checkBinlog() throws SQLException {
+        String logBin = variable("log_bin");
+        if (!"ON".equalsIgnoreCase(logBin) && !"1".equals(logBin)) {
+            throw new MigrationException("binary logging is off on the server (log_bin=" + logBin
+                    + "): start it with --log-bin, binlog_format=ROW and binlog_row_image=FULL");
+        }
+        String format = variable("binlog_format");
+        if (!"ROW".equalsIgnoreCase(format)) {
+            throw new MigrationException("binlog_format is " + format + ", not ROW: row events are needed to follow changes; "
+                    + "SET GLOBAL binlog_format = 'ROW' (and in my.cnf)");
+        }
+        String image = variable("binlog_row_image");
+        if (!"FULL".equalsIgnoreCase(image)) {
+            throw new MigrationException("binlog_row_image is " + image + ", not FULL: SET GLOBAL binlog_row_image = 'FULL'");
+        }
+    }
+
+    private String variable(String name) throws SQLException {
+        return Database.queryString(connection, "SELECT @@GLOBAL." + name).orElse("");
+    }
+
+    public MigrationPlan plan(TableNames names, AlterClauses alter, boolean approveRenamedColumns,
+                              boolean exactRowCount) throws SQLException {
+        requireBaseTable(names);
+        requireNoForeignKeys(names);
+        requireNoTriggers(names);
+        TableSchema original = describe(names.database(), names.original());
+        TableSchema ghost = describeAltered(names, alter);
+
+        Map<String, String> renamed = alter.renamedColumns();
+        if (!renamed.isEmpty() && !approveRenamedColumns) {
+            throw new MigrationException("the ALTER renames column(s) " + renamed
+                    + ": pass --approve-renamed-columns to confirm the values move to the new name");
+        }
+        List<ColumnPair> copied = new ArrayList<>();
+        List<String> added = new ArrayList<>();
+        for (ColumnInfo target : ghost.columns()) {
+            if (target.generated()) {
+                continue;
+            }
+            Optional<ColumnInfo> source = original.column(sourceName(target.name(), renamed));
+            if (source.isPresent()) {
+                copied.add(new ColumnPair(source.get().name(), target.name()));
+            } else {
+                added.add(target.name());
+            }
+        }
+        List<String> dropped = original.columns().stream()
+                .map(ColumnInfo::name)
+                .filter(name -> copied.stream().noneMatch(p -> p.original().equalsIgnoreCase(name)))
+                .filter(name -> ghost.column(renamed.getOrDefault(name.toLowerCase(Locale.ROOT), name)).isEmpty())
+                .toList();
+
+        UniqueKey chunkKey = sharedKey(original, ghost, renamed);
+        List<KeyColumn> keyColumns = chunkKey.columns().stream()
+                .map(name -> new KeyColumn(original.requireColumn(name),
+                        ghost.requireColumn(renamed.getOrDefault(name.toLowerCase(Locale.ROOT), name))))
+                .toList();
+        return new MigrationPlan(names, alter.text(), original, ghost, chunkKey, keyColumns, List.copyOf(copied),
+                List.copyOf(added), dropped, renamed, estimateRows(names, exactRowCount));
+    }
+
+    private static String sourceName(String ghostColumn, Map<String, String> renamed) {
+        return renamed.entrySet().stream()
+                .filter(e -> e.getValue().equalsIgnoreCase(ghostColumn))
+                .map(Map.Entry::getKey)
+                .findFirst().orElse(ghostColumn);
+    }
+
+    private void requireBaseTable(TableNames names) throws SQLException {
+        Optional<String> type = Database.queryString(connection,
+                "SELECT TABLE_TYPE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                names.database(), names.original());
+        if (type.isEmpty()) {
+            if (Database.queryString(connection, "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?",
+                    names.database()).isEmpty()) {
+                throw new MigrationException("database " + Identifiers.quote(names.database()) + " does not exist");
+            }
+            throw new MigrationException("table " + names.qualifiedOriginal() + " does not exist");
+        }
+        if (!"BASE TABLE".equalsIgnoreCase(type.get())) {
+            throw new MigrationException(names.qualifiedOriginal() + " is a " + type.get() + ", not a table");
+        }
+    }
+
+    private void requireNoForeignKeys(TableNames names) throws SQLException {
+        Optional<String> child = Database.queryString(connection,
+                "SELECT CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS"
+                        + " WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? LIMIT 1",
+                names.database(), names.original());
+        if (child.isPresent()) {
+            throw new MigrationException("table " + names.qualifiedOriginal() + " has foreign key " + Identifiers.quote(child.get())
+                    + " (it is a child table): foreign keys are not supported by online migration");
+        }
+        Optional<String> parent = Database.queryString(connection,
+                "SELECT CONCAT(CONSTRAINT_SCHEMA, '.', TABLE_NAME) FROM information_schema.REFERENTIAL_CONSTRAINTS"
+                        + " WHERE UNIQUE_CONSTRAINT_SCHEMA = ? AND REFERENCED_TABLE_NAME = ? LIMIT 1",
+                names.database(), names.original());
+        if (parent.isPresent()) {
+            throw new MigrationException("table " + names.qualifiedOriginal() + " is referenced by a foreign key of "
+                    + parent.get() + " (it is a parent table): foreign keys are not supported by online migration");
+        }
+    }
+
+    private void requireNoTriggers(TableNames names) throws SQLException {
+        Optional<String> trigger = Database.queryString(connection,
+                "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? LIMIT 1",
+                names.database(), names.original());
+        if (trigger.isPresent()) {
+            throw new MigrationException("table " + names.qualifiedOriginal() + " has trigger " + Identifiers.quote(trigger.get())
+                    + ": tables with triggers are not supported by online migration");
+        }
+    }
+
+    /**
+     * Applies the ALTER to a TEMPORARY table created LIKE the original: the server
+     * validates the ALTER in full, and nothing anybody else can see is created (temporary
+     * tables are private to this session and are not written to a row-based binlog).
+     */
+    private TableSchema describeAltered(TableNames names, AlterClauses alter) throws SQLException {
+        String temporary = Identifiers.qualified(names.database(), names.ghost());
+        try (Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TEMPORARY TABLE " + temporary + " LIKE " + names.qualifiedOriginal());
+            try {
+                statement.execute(SqlBuilder.alterTable(temporary, alter.text()));
+            } catch (SQLException e) {
+                throw new MigrationException("the ALTER is invalid for " + names.qualifiedOriginal() + ": " + e.getMessage(), e);
+            }
+            return describe(names.database(), names.ghost());
+        } finally {
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("DROP TEMPORARY TABLE IF EXISTS " + temporary);
+            }
+        }
+    }
+
+    /** Reads a table through SHOW statements, which see temporary tables too. */
+    TableSchema describe(String database, String table) throws SQLException {
+        String qualified = Identifiers.qualified(database, table);
+        List<ColumnInfo> columns = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW FULL COLUMNS FROM " + qualified)) {
+            int ordinal = 0;
+            while (rs.next()) {
+                String type = rs.getString("Type");
+                String collation = rs.getString("Collation");
+                String charset = collation == null ? null : collation.split("_", 2)[0];
+                columns.add(new ColumnInfo(rs.getString("Field"), ordinal++, baseType(type), type, charset, collation,
+                        "YES".equalsIgnoreCase(rs.getString("Null")),
+                        GENERATED.matcher(String.valueOf(rs.getString("Extra"))).find()));
+            }
+        }
+        Map<String, List<String>> keyColumns = new LinkedHashMap<>();
+        List<String> unusable = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW INDEX FROM " + qualified)) {
+            while (rs.next()) {
+                if (rs.getInt("Non_unique") != 0) {
+                    continue;
+                }
+                String index = rs.getString("Key_name");
+                String columnName = rs.getString("Column_name");
+                keyColumns.computeIfAbsent(index, k -> new ArrayList<>()).add(columnName);
+                ColumnInfo column = columns.stream().filter(c -> c.sameName(columnName)).findFirst().orElse(null);
+                if (rs.getObject("Sub_part") != null || column == null || column.nullable() || column.generated()) {
+                    unusable.add(index);
+                }
+            }
+        }
+        List<UniqueKey> keys = keyColumns.entrySet().stream()
+                .filter(e -> !unusable.contains(e.getKey()))
+                .map(e -> new UniqueKey(e.getKey(), List.copyOf(e.getValue())))
+                .toList();
+        String create;
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW CREATE TABLE " + qualified)) {
+            rs.next();
+            create = rs.getString(2);
+        }
+        return new TableSchema(database, table, List.copyOf(columns), keys, create);
+    }
+
+    private static String baseType(String columnType) {
+        String lower = columnType.toLowerCase(Locale.ROOT);
+        int end = 0;
+        while (end < lower.length() && Character.isLetter(lower.charAt(end))) {
+            end++;
+        }
+        return lower.substring(0, end);
+    }
+
+    /**
+     * The chunking key: a unique key of the original whose columns are also a unique key
+     * of the ghost (through renames), every column NOT NULL on both sides. PRIMARY first,
+     * then the narrowest.
+     */
+    private static UniqueKey sharedKey(TableSchema original, TableSchema ghost, Map<String, String> renamed) {
+        if (original.uniqueKeys().isEmpty()) {
+            throw new MigrationException("table " + original.table() + " has no usable unique key (a PRIMARY KEY or a UNIQUE KEY"
+                    + " on NOT NULL columns without prefix): one is needed to copy in chunks and to find changed rows");
+        }
+        return original.uniqueKeys().stream()
+                .filter(key -> ghost.uniqueKeys().stream().anyMatch(g -> g.sameColumns(key.columns().stream()
+                        .map(c -> renamed.getOrDefault(c.toLowerCase(Locale.ROOT), c)).toList())))
+                .filter(key -> key.columns().stream().allMatch(c -> isKeyable(original.requireColumn(c))))
+                .min(Comparator.comparing((UniqueKey key) -> !key.isPrimary()).thenComparing(key -> key.columns().size()))
+                .orElseThrow(() -> new MigrationException("the original and the altered table share no unique key on NOT NULL"
+                        + " columns (original has " + original.uniqueKeys().stream().map(UniqueKey::name).toList()
+                        + ", altered has " + ghost.uniqueKeys().stream().map(UniqueKey::name).toList()
+                        + "): keep one unique key unchanged so rows can be matched"));
+    }
+
+    private static boolean isKeyable(ColumnInfo column) {
+        try {
+            new KeyColumn(column, column);
+            return true;
+        } catch (MigrationException e) {
+            return false;
+        }
+    }
+
+    private long estimateRows(TableNames names, boolean exact) throws SQLException {
+        Optional<String> rows = exact
+                ? Database.queryString(connection, "SELECT COUNT(*) FROM " + names.qualifiedOriginal())
+                : Database.queryString(connection, "SELECT TABLE_ROWS FROM information_schema.TABLES"
+                        + " WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", names.database(), names.original());
+        return rows.map(Long::parseLong).orElse(0L);
+    }
+
+    public boolean tableExists(String database, String table) throws SQLException {
+        return Database.queryString(connection,
+                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?", database, table).isPresent();
+    }
+
+    public long autoIncrement(TableNames names) throws SQLException {
+        return Database.queryString(connection,
+                "SELECT AUTO_INCREMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                names.database(), names.original()).map(Long::parseLong).orElse(0L);
+    }
+}

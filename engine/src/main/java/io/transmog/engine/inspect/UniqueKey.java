@@ -1,0 +1,22 @@
+package io.transmog.engine.inspect;
+
+import java.util.List;
+
+/** A unique index usable to chunk the copy and to find rows again: all columns NOT NULL, no prefix. */
+public record UniqueKey(String name, List<String> columns) {
+    public boolean isPrimary() {
+        return "PRIMARY".equals(name);
+    }
+
+    boolean sameColumns(List<String> others) {
+        if (others.size() != columns.size()) {
+            return false;
+        }
+        for (int i = 0; i < columns.size(); i++) {
+            if (!columns.get(i).equalsIgnoreCase(others.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

@@ -1,0 +1,658 @@
+package io.transmog.testdb;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.ProcessBuilder.Redirect;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.SecureRandom;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+
+/**
+ * A MariaDB server for tests: either a hermetic {@code mariadbd} this class starts (temp datadir,
+ * free port on 127.0.0.1, binary log on, unique server id), or, when
+ * {@code TRANSMOG_TEST_MYSQL_URL} is set, a handle to that external server (see {@link #shared()}).
+ */
+public final class MariaDbServer implements AutoCloseable {
+  private static final String EXTERNAL_URL_ENV = "TRANSMOG_TEST_MYSQL_URL";
+  private static final String HOST = "127.0.0.1";
+  private static final String USER = "transmog";
+  private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+  private static final boolean RUNNING_AS_ROOT = "root".equals(System.getProperty("user.name"));
+  private static final SecureRandom RANDOM = new SecureRandom();
+  // One password per JVM: a replica logs in to its primary with the same account.
+  private static final String PASSWORD = "tm_" + randomToken(20);
+  private static final AtomicInteger DATABASE_COUNTER = new AtomicInteger();
+  private static final Set<Integer> USED_SERVER_IDS = ConcurrentHashMap.newKeySet();
+  private static final Set<MariaDbServer> LIVE = ConcurrentHashMap.newKeySet();
+
+  private static MariaDbServer shared;
+  private static Path template;
+
+  static {
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(MariaDbServer::shutdownAll, "transmog-testdb-shutdown"));
+  }
+
+  private final String host;
+  private final int port;
+  private final String user;
+  private final String password;
+  private final boolean external;
+  private final ServerOptions options;
+  private final Path dataDir;
+  private final Path socket;
+  private final int serverId;
+  private final MariaDbServer primary;
+  private final List<MariaDbServer> replicas = new CopyOnWriteArrayList<>();
+  private Process process;
+  private boolean closed;
+
+  private MariaDbServer(String host, int port, String user, String password) {
+    this.host = host;
+    this.port = port;
+    this.user = user;
+    this.password = password;
+    this.external = true;
+    this.options = null;
+    this.dataDir = null;
+    this.socket = null;
+    this.serverId = -1;
+    this.primary = null;
+  }
+
+  private MariaDbServer(
+      ServerOptions options, Path dataDir, int port, int serverId, MariaDbServer primary) {
+    this.host = HOST;
+    this.port = port;
+    this.user = USER;
+    this.password = PASSWORD;
+    this.external = false;
+    this.options = options;
+    this.dataDir = dataDir;
+    this.serverId = serverId;
+    this.primary = primary;
+    // Unix socket paths are limited to ~108 bytes; a deep java.io.tmpdir would exceed that.
+    Path inDataDir = dataDir.resolve("mariadbd.sock");
+    this.socket =
+        inDataDir.toString().length() < 100
+            ? inDataDir
+            : Path.of("/tmp", "tmg-" + randomToken(10) + ".sock");
+  }
+
+  /**
+   * The JVM-wide server, started on first use with {@link ServerOptions#defaults()} and stopped by
+   * a shutdown hook ({@link #close()} on it does nothing). If {@code TRANSMOG_TEST_MYSQL_URL}
+   * ({@code mysql://user:password@host:port}) is set, a handle to that server instead.
+   */
+  public static synchronized MariaDbServer shared() {
+    if (shared == null) {
+      String url = System.getenv(EXTERNAL_URL_ENV);
+      shared = url == null || url.isBlank() ? start(ServerOptions.defaults()) : external(url);
+    }
+    return shared;
+  }
+
+  /** A dedicated server; the caller closes it. */
+  public static MariaDbServer start(ServerOptions options) {
+    return launch(options, null);
+  }
+
+  /**
+   * Starts a replica of this server (GTID replication from the start of this server's binary log,
+   * so it gets everything written so far) and waits until both replication threads run. It is
+   * closed with this server, or earlier by its own {@link #close()}.
+   */
+  public synchronized MariaDbServer startReplica() {
+    requireManaged("startReplica");
+    if (!options.logBin()) {
+      throw new IllegalStateException("a replica needs the primary's binary log (logBin=true)");
+    }
+    MariaDbServer replica = launch(options, this);
+    replicas.add(replica);
+    try {
+      replica.execute(
+          null,
+          "CHANGE MASTER TO MASTER_HOST='" + HOST + "', MASTER_PORT=" + port
+              + ", MASTER_USER='" + USER + "', MASTER_PASSWORD='" + PASSWORD + "'"
+              // Reconnect quickly after restart() of the primary (default is 60 s).
+              + ", MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos",
+          "START SLAVE");
+      replica.awaitReplicationRunning();
+    } catch (RuntimeException e) {
+      replica.close();
+      throw e;
+    }
+    return replica;
+  }
+
+  /** On a replica: waits until it has applied everything its primary has logged so far. */
+  public void awaitCaughtUp() {
+    if (primary == null) {
+      throw new IllegalStateException("not a replica");
+    }
+    String position = queryString(primary, "SELECT @@gtid_binlog_pos");
+    long result =
+        queryLong(
+            null,
+            "SELECT MASTER_GTID_WAIT('" + position + "', " + READY_TIMEOUT.toSeconds() + ")");
+    if (result != 0) {
+      throw new IllegalStateException(
+          "replica did not reach " + position + " within " + READY_TIMEOUT + ": " + slaveStatus());
+    }
+  }
+
+  public String host() {
+    return host;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public String user() {
+    return user;
+  }
+
+  public String password() {
+    return password;
+  }
+
+  /** True for the {@code TRANSMOG_TEST_MYSQL_URL} server, which cannot be stopped or replicated. */
+  public boolean isExternal() {
+    return external;
+  }
+
+  /**
+   * A URL carrying the credentials as they are (the driver does not URL-decode them);
+   * {@code database} may be null for no default schema.
+   */
+  public String jdbcUrl(String database) {
+    return urlWithoutCredentials(database) + "&user=" + user + "&password=" + password;
+  }
+
+  public Connection connect(String database) throws SQLException {
+    // Credentials passed apart from the URL survive any character an external password contains.
+    return DriverManager.getConnection(urlWithoutCredentials(database), user, password);
+  }
+
+  /** allowPublicKeyRetrieval lets it log in to an external MySQL 8 (caching_sha2_password). */
+  private String urlWithoutCredentials(String database) {
+    return "jdbc:mariadb://" + host + ":" + port + "/" + (database == null ? "" : database)
+        + "?allowMultiQueries=false&allowPublicKeyRetrieval=true";
+  }
+
+  /** Runs each statement in order on one connection. */
+  public void execute(String database, String... sql) {
+    try (Connection c = connect(database);
+        Statement s = c.createStatement()) {
+      for (String statement : sql) {
+        s.execute(statement);
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQL failed on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Creates a new, uniquely named schema and returns its name. */
+  public String createDatabase(String prefix) {
+    String clean =
+        prefix == null ? "" : prefix.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+    clean = clean.isEmpty() ? "db" : clean.substring(0, Math.min(clean.length(), 40));
+    // The random part keeps names unique across JVMs sharing an external server.
+    String name = clean + "_" + DATABASE_COUNTER.incrementAndGet() + "_" + randomToken(6);
+    execute(null, "CREATE DATABASE `" + name + "`");
+    return name;
+  }
+
+  /** The first column of the first row; fails if there is no row or the value is NULL. */
+  public long queryLong(String database, String sql) {
+    try (Connection c = connect(database);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      if (!rs.next()) {
+        throw new IllegalStateException("no row from: " + sql);
+      }
+      long value = rs.getLong(1);
+      if (rs.wasNull()) {
+        throw new IllegalStateException("NULL from: " + sql);
+      }
+      return value;
+    } catch (SQLException e) {
+      throw new IllegalStateException("SQL failed on port " + port + ": " + e.getMessage(), e);
+    }
+  }
+
+  public int serverId() {
+    return external ? (int) queryLong(null, "SELECT @@server_id") : serverId;
+  }
+
+  /** Shuts the server down (SIGTERM), keeping its datadir for {@link #restart()}. */
+  public synchronized void stop() {
+    requireManaged("stop");
+    if (process == null) {
+      return;
+    }
+    process.destroy();
+    try {
+      if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+        process.destroyForcibly().waitFor();
+      }
+    } catch (InterruptedException e) {
+      process.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
+    process = null;
+  }
+
+  /** Stops (if running) and starts again on the same datadir and port. */
+  public synchronized void restart() {
+    requireManaged("restart");
+    if (closed) {
+      throw new IllegalStateException("server on port " + port + " is closed");
+    }
+    stop();
+    boot();
+  }
+
+  /** Stops the server and its replicas and deletes the datadir; a no-op for the shared server. */
+  @Override
+  public void close() {
+    synchronized (MariaDbServer.class) {
+      if (this == shared) {
+        return;
+      }
+    }
+    destroy();
+  }
+
+  private synchronized void destroy() {
+    if (external || closed) {
+      return;
+    }
+    closed = true;
+    for (MariaDbServer replica : replicas) {
+      replica.destroy();
+    }
+    stop();
+    deleteTree(dataDir);
+    deleteTree(socket);
+    LIVE.remove(this);
+    if (primary != null) {
+      primary.replicas.remove(this);
+    }
+  }
+
+  @Override
+  public String toString() {
+    return (external ? "external " : "") + "MariaDbServer[" + host + ":" + port + "]";
+  }
+
+  // ---- starting ----
+
+  private static MariaDbServer external(String url) {
+    URI uri = URI.create(url);
+    String userInfo = uri.getRawUserInfo();
+    String[] credentials = userInfo == null ? new String[0] : userInfo.split(":", 2);
+    if (!"mysql".equals(uri.getScheme()) || uri.getHost() == null || credentials.length != 2) {
+      throw new IllegalArgumentException(
+          EXTERNAL_URL_ENV + " must look like mysql://user:password@host:port, got " + url);
+    }
+    return new MariaDbServer(
+        uri.getHost(),
+        uri.getPort() == -1 ? 3306 : uri.getPort(),
+        URLDecoder.decode(credentials[0], StandardCharsets.UTF_8),
+        URLDecoder.decode(credentials[1], StandardCharsets.UTF_8));
+  }
+
+  private static MariaDbServer launch(ServerOptions options, MariaDbServer primary) {
+    Path template = template();
+    RuntimeException failure = null;
+    // The free port we picked can be taken before mariadbd binds it; try a few.
+    for (int attempt = 0; attempt < 3; attempt++) {
+      Path dataDir = createTempDirectory("transmog-db-");
+      copyTree(template, dataDir);
+      MariaDbServer server =
+          new MariaDbServer(options, dataDir, freePort(), newServerId(), primary);
+      LIVE.add(server);
+      try {
+        server.boot();
+        server.createUser();
+        return server;
+      } catch (RuntimeException e) {
+        server.destroy();
+        failure = e;
+        if (!String.valueOf(e.getMessage()).contains("Address already in use")) {
+          throw e;
+        }
+      }
+    }
+    throw failure;
+  }
+
+  private void boot() {
+    List<String> command = new ArrayList<>(List.of(
+        binary("mariadbd"),
+        "--no-defaults",
+        "--datadir=" + dataDir,
+        "--port=" + port,
+        "--bind-address=" + HOST,
+        "--socket=" + socket,
+        "--pid-file=" + dataDir.resolve("mariadbd.pid"),
+        "--log-error=" + dataDir.resolve("error.log"),
+        "--server-id=" + serverId,
+        "--binlog-format=" + options.binlogFormat(),
+        "--binlog-row-image=" + options.binlogRowImage(),
+        "--skip-name-resolve",
+        "--max-connections=500",
+        "--innodb-buffer-pool-size=256M",
+        "--innodb-log-file-size=16M",
+        "--innodb-flush-log-at-trx-commit=2",
+        "--sync-binlog=0",
+        // --no-defaults would otherwise leave latin1, unlike any packaged server.
+        "--character-set-server=utf8mb4",
+        "--collation-server=utf8mb4_general_ci",
+        // Relay log names default to the host name; fixed names survive a renamed host.
+        "--relay-log=relay-bin"));
+    if (options.logBin()) {
+      command.add("--log-bin=mariadb-bin");
+      command.add("--log-slave-updates");
+    }
+    if (RUNNING_AS_ROOT) {
+      command.add("--user=root"); // mariadbd refuses to run as root without it
+    }
+    options.extraVariables().forEach((name, value) ->
+        command.add("--" + name + (value == null ? "" : "=" + value)));
+    try {
+      process = new ProcessBuilder(command)
+          .redirectErrorStream(true)
+          .redirectOutput(Redirect.appendTo(dataDir.resolve("console.log").toFile()))
+          .start();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start mariadbd", e);
+    }
+    awaitReady();
+  }
+
+  private void awaitReady() {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    SQLException last = null;
+    while (System.nanoTime() < deadline) {
+      if (!process.isAlive()) {
+        throw startFailure("mariadbd exited with code " + process.exitValue(), last);
+      }
+      try (Connection ignored = rootConnection()) {
+        return;
+      } catch (SQLException e) {
+        last = e;
+      }
+      sleep(100);
+    }
+    process.destroyForcibly();
+    throw startFailure("mariadbd not ready within " + READY_TIMEOUT, last);
+  }
+
+  private IllegalStateException startFailure(String what, SQLException cause) {
+    return new IllegalStateException(what + " (port " + port + ", datadir " + dataDir + ")\n"
+        + "--- error.log ---\n" + tail(dataDir.resolve("error.log"), 30)
+        + "--- console ---\n" + tail(dataDir.resolve("console.log"), 10), cause);
+  }
+
+  /** Creates the non-root test account; not binary-logged so replicas don't try to replay it. */
+  private void createUser() {
+    try (Connection c = rootConnection();
+        Statement s = c.createStatement()) {
+      s.execute("SET SESSION sql_log_bin = 0");
+      // Anonymous accounts (''@localhost) would match before 'transmog'@'%' for local logins.
+      List<String> anonymousHosts = new ArrayList<>();
+      try (ResultSet rs = s.executeQuery("SELECT host FROM mysql.user WHERE user = ''")) {
+        while (rs.next()) {
+          anonymousHosts.add(rs.getString(1));
+        }
+      }
+      for (String anonymousHost : anonymousHosts) {
+        s.execute("DROP USER ''@'" + anonymousHost + "'");
+      }
+      for (String userHost : List.of("%", "127.0.0.1", "localhost")) {
+        String account = "'" + USER + "'@'" + userHost + "'";
+        s.execute("CREATE USER " + account + " IDENTIFIED BY '" + PASSWORD + "'");
+        s.execute("GRANT ALL PRIVILEGES ON *.* TO " + account + " WITH GRANT OPTION");
+      }
+    } catch (SQLException e) {
+      throw new IllegalStateException("cannot create test user on port " + port, e);
+    }
+  }
+
+  /** root has no password over TCP: the template is installed with the "normal" auth method. */
+  private Connection rootConnection() throws SQLException {
+    return DriverManager.getConnection(
+        "jdbc:mariadb://" + HOST + ":" + port + "/?user=root&connectTimeout=2000");
+  }
+
+  private void awaitReplicationRunning() {
+    long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      String status = slaveStatus();
+      if (status.contains("Slave_IO_Running=Yes") && status.contains("Slave_SQL_Running=Yes")) {
+        return;
+      }
+      if (status.contains("Slave_SQL_Running=No") && !status.contains("Last_SQL_Error=,")) {
+        throw new IllegalStateException("replication failed: " + status);
+      }
+      sleep(100);
+    }
+    throw new IllegalStateException(
+        "replication not running within " + READY_TIMEOUT + ": " + slaveStatus());
+  }
+
+  /** The interesting SHOW SLAVE STATUS fields as "name=value, ..." (for checks and messages). */
+  private String slaveStatus() {
+    try (Connection c = connect(null);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
+      if (!rs.next()) {
+        return "(no replication configured)";
+      }
+      StringBuilder out = new StringBuilder();
+      for (String field : List.of("Slave_IO_Running", "Slave_SQL_Running", "Last_IO_Error",
+          "Last_SQL_Error", "Gtid_IO_Pos")) {
+        out.append(field).append('=').append(rs.getString(field)).append(", ");
+      }
+      return out.toString();
+    } catch (SQLException e) {
+      throw new IllegalStateException("SHOW SLAVE STATUS failed on port " + port, e);
+    }
+  }
+
+  private static String queryString(MariaDbServer server, String sql) {
+    try (Connection c = server.connect(null);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery(sql)) {
+      rs.next();
+      return rs.getString(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "SQL failed on port " + server.port + ": " + e.getMessage(), e);
+    }
+  }
+
+  private void requireManaged(String operation) {
+    if (external) {
+      throw new UnsupportedOperationException(operation + " is not possible on an external server");
+    }
+  }
+
+  // ---- one-time set-up and clean-up ----
+
+  /**
+   * A freshly installed datadir, made once per JVM; each server starts from a copy, which is
+   * faster than running mariadb-install-db again.
+   */
+  private static synchronized Path template() {
+    if (template != null) {
+      return template;
+    }
+    Path dir = createTempDirectory("transmog-template-");
+    List<String> command = new ArrayList<>(List.of(
+        binary("mariadb-install-db"),
+        "--no-defaults",
+        "--datadir=" + dir,
+        "--auth-root-authentication-method=normal",
+        "--skip-test-db",
+        "--skip-name-resolve",
+        "--innodb-log-file-size=16M")); // 16M instead of 96M keeps each copy small
+    if (RUNNING_AS_ROOT) {
+      command.add("--user=root");
+    }
+    Path log = createTempDirectory("transmog-install-").resolve("install.log");
+    try {
+      Process install = new ProcessBuilder(command)
+          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      if (!install.waitFor(120, TimeUnit.SECONDS) || install.exitValue() != 0) {
+        install.destroyForcibly();
+        throw new IllegalStateException("mariadb-install-db failed:\n" + tail(log, 30));
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot run mariadb-install-db", e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while installing the template datadir", e);
+    } finally {
+      deleteTree(log.getParent());
+    }
+    template = dir;
+    return template;
+  }
+
+  private static void shutdownAll() {
+    for (MariaDbServer server : LIVE) {
+      server.destroy();
+    }
+    synchronized (MariaDbServer.class) {
+      if (template != null) {
+        deleteTree(template);
+      }
+    }
+  }
+
+  private static String binary(String name) {
+    String path = System.getenv().getOrDefault("PATH", "");
+    List<String> dirs = new ArrayList<>(List.of(path.split(File.pathSeparator)));
+    // sbin is often not on a non-root PATH, but that is where Debian puts mariadbd.
+    dirs.addAll(List.of("/usr/sbin", "/usr/bin", "/usr/local/sbin", "/usr/local/bin"));
+    for (String dir : dirs) {
+      if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, name))) {
+        return Path.of(dir, name).toString();
+      }
+    }
+    throw new IllegalStateException(name + " not found: run scripts/ensure-test-deps.sh (installs"
+        + " mariadb-server) or set " + EXTERNAL_URL_ENV);
+  }
+
+  private static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException("no free port", e);
+    }
+  }
+
+  /** Random and high, so it clashes neither with other servers nor with binlog clients' ids. */
+  private static int newServerId() {
+    while (true) {
+      int id = ThreadLocalRandom.current().nextInt(100_000_000, 2_000_000_000);
+      if (USED_SERVER_IDS.add(id)) {
+        return id;
+      }
+    }
+  }
+
+  private static String randomToken(int length) {
+    String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
+    StringBuilder token = new StringBuilder(length);
+    for (int i = 0; i < length; i++) {
+      token.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
+    }
+    return token.toString();
+  }
+
+  private static Path createTempDirectory(String prefix) {
+    try {
+      return Files.createTempDirectory(prefix);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void copyTree(Path from, Path to) {
+    try (Stream<Path> paths = Files.walk(from)) {
+      for (Path source : (Iterable<Path>) paths::iterator) {
+        Path target = to.resolve(from.relativize(source).toString());
+        if (Files.isDirectory(source)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(source, target, StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot copy " + from + " to " + to, e);
+    }
+  }
+
+  private static void deleteTree(Path root) {
+    if (root == null || !Files.exists(root)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path path : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException e) {
+      // Best effort: a leftover temp dir must not fail a test.
+    }
+  }
+
+  private static String tail(Path file, int lines) {
+    try {
+      // Lenient decoding: a log line with stray bytes must not hide the whole log.
+      List<String> all =
+          new String(Files.readAllBytes(file), StandardCharsets.UTF_8).lines().toList();
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size())) + "\n";
+    } catch (IOException e) {
+      return "(no " + file.getFileName() + ")\n";
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}

@@ -1,0 +1,107 @@
+package io.transmog.testdb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Connection;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+@ExtendWith(MariaDbExtension.class)
+class MariaDbServerTest {
+
+  @Test
+  void sharedServerLogsFullRowImages(MariaDbServer server) {
+    assertThat(server).isSameAs(MariaDbServer.shared());
+    assertThat(server.queryLong(null, "SELECT @@log_bin")).isEqualTo(1);
+    assertThat(server.queryLong(null, "SELECT @@binlog_format = 'ROW'")).isEqualTo(1);
+    assertThat(server.queryLong(null, "SELECT @@binlog_row_image = 'FULL'")).isEqualTo(1);
+    assertThat(server.user()).isNotEqualTo("root");
+    assertThat(server.password()).isNotEmpty();
+    assertThat(server.queryLong(null,
+        "SELECT COUNT(*) FROM information_schema.user_privileges WHERE privilege_type IN"
+            + " ('SUPER', 'REPLICATION SLAVE', 'BINLOG MONITOR', 'RELOAD', 'PROCESS')"
+            + " AND is_grantable = 'YES' AND grantee LIKE '''" + server.user() + "''@%'"))
+        .isGreaterThanOrEqualTo(5);
+  }
+
+  @Test
+  void createdDatabasesAreUniqueAndUsable(MariaDbServer server) {
+    String a = server.createDatabase("my-app");
+    String b = server.createDatabase("my-app");
+    assertThat(a).isNotEqualTo(b).matches("my_app_[a-z0-9_]+");
+    server.execute(a, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1), (2)");
+    assertThat(server.queryLong(a, "SELECT COUNT(*) FROM t")).isEqualTo(2);
+  }
+
+  @Test
+  void dedicatedServerUsesItsOptions() {
+    try (MariaDbServer server =
+        MariaDbServer.start(ServerOptions.defaults().withBinlogFormat("STATEMENT"))) {
+      assertThat(server.queryLong(null, "SELECT @@binlog_format = 'STATEMENT'")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void replicaReplicatesRowsWrittenBeforeAndAfterItStarted() {
+    try (MariaDbServer primary = MariaDbServer.start(ServerOptions.defaults())) {
+      String db = primary.createDatabase("repl");
+      primary.execute(db, "CREATE TABLE t (id INT PRIMARY KEY, v VARCHAR(10))",
+          "INSERT INTO t VALUES (1, 'before')");
+      MariaDbServer replica = primary.startReplica();
+      primary.execute(db, "INSERT INTO t VALUES (2, 'after')");
+      replica.awaitCaughtUp();
+
+      assertThat(replica.queryLong(db, "SELECT COUNT(*) FROM t WHERE v IN ('before', 'after')"))
+          .isEqualTo(2);
+      assertThat(replica.serverId()).isNotEqualTo(primary.serverId());
+      assertThat(replica.queryLong(null, "SELECT @@log_slave_updates")).isEqualTo(1);
+    }
+  }
+
+  @Test
+  void restartKeepsDataAndPort() {
+    try (MariaDbServer server = MariaDbServer.start(ServerOptions.defaults())) {
+      String db = server.createDatabase("restart");
+      server.execute(db, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (7)");
+      int port = server.port();
+      server.restart();
+      assertThat(server.port()).isEqualTo(port);
+      assertThat(server.queryLong(db, "SELECT id FROM t")).isEqualTo(7);
+    }
+  }
+
+  @Test
+  void serversHaveDistinctServerIds(MariaDbServer shared) {
+    try (MariaDbServer other = MariaDbServer.start(ServerOptions.defaults())) {
+      assertThat(other.serverId()).isNotEqualTo(shared.serverId());
+      assertThat(other.queryLong(null, "SELECT @@server_id")).isEqualTo(other.serverId());
+      assertThat(shared.queryLong(null, "SELECT @@server_id")).isEqualTo(shared.serverId());
+    }
+  }
+
+  @Test
+  void checksumComparesContentNotLayout(MariaDbServer server) throws Exception {
+    String db = server.createDatabase("checksum");
+    server.execute(db,
+        "CREATE TABLE a (id INT PRIMARY KEY, name VARCHAR(20) CHARACTER SET utf8mb4,"
+            + " at DATETIME(6), amount DECIMAL(10,2), note TEXT, bits BIT(3), ratio FLOAT)",
+        "CREATE TABLE b (ratio FLOAT, note TEXT, amount DECIMAL(10,2), id BIGINT PRIMARY KEY,"
+            + " at DATETIME(6), bits BIT(3), name VARCHAR(20) CHARACTER SET utf8mb4)",
+        "INSERT INTO a VALUES (1, 'Zoë 🙂', '2024-01-02 03:04:05.123456', 1.50, NULL, b'101', 0.1),"
+            + " (2, '', '2024-01-02 03:04:05', 0, 'x', NULL, -1.5e30)",
+        "INSERT INTO b (id, name, at, amount, note, bits, ratio)"
+            + " SELECT id, name, at, amount, note, bits, ratio FROM a");
+    try (Connection c = server.connect(db)) {
+      TableChecksum a = TableChecksum.of(c, db, "a");
+      assertThat(a.rowCount()).isEqualTo(2);
+      assertThat(TableChecksum.of(c, db, "b")).isEqualTo(a);
+
+      server.execute(db, "UPDATE b SET at = '2024-01-02 03:04:05.123457' WHERE id = 1");
+      assertThat(TableChecksum.of(c, db, "b")).isNotEqualTo(a);
+      List<String> columns = List.of("id", "name", "amount", "note");
+      assertThat(TableChecksum.of(c, db, "b", columns, List.of("id")))
+          .isEqualTo(TableChecksum.of(c, db, "a", columns, List.of("id")));
+    }
+  }
+}
