@@ -1,0 +1,10 @@
+//go:build tools
+
+// Package tools pins the main packages that scripts/provision-kube-binaries.sh
+// builds, so `go mod tidy` keeps their dependencies in go.mod and go.sum.
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kubectl"
+)
