@@ -180,7 +180,7 @@ public final class Migrator {
             heartbeat.scheduleWithFixedDelay(() -> writeHeartbeat(changelog), 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
             status.lagSources(changelog::lagMillis, throttler::replicaLagMillis);
             Loop loop = new Loop(streamer, throttler, changelog, changedKeys,
-                    new Applier(applyConnection, sql, changedKeys, ghostKeyName),
+                    new Applier(applyConnection, sql, changedKeys),
                     new RowCopier(copyConnection, sql, plan.keyColumns(), ghostKeyName));
             loop.copy();
             loop.awaitCutOverGo();

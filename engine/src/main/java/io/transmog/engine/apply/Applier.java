@@ -22,14 +22,12 @@ public final class Applier {
     private final Connection connection;
     private final SqlBuilder sql;
     private final ChangedKeys changedKeys;
-    private final String chunkKeyName;
     private long keysApplied;
 
-    public Applier(Connection connection, SqlBuilder sql, ChangedKeys changedKeys, String ghostChunkKeyName) throws SQLException {
+    public Applier(Connection connection, SqlBuilder sql, ChangedKeys changedKeys) throws SQLException {
         this.connection = connection;
         this.sql = sql;
         this.changedKeys = changedKeys;
-        this.chunkKeyName = ghostChunkKeyName;
         connection.setAutoCommit(false);
     }
 
@@ -58,9 +56,15 @@ public final class Applier {
                  PreparedStatement insert = sql.insertFromOriginal(keys).prepare(connection)) {
                 delete.executeUpdate();
                 insert.executeUpdate();
-                Warnings.requireNone(insert, chunkKeyName, "applying changed rows");
+                Warnings.requireNone(insert, "applying changed rows");
                 connection.commit();
-            } catch (SQLException | MigrationException e) {
+            } catch (SQLException e) {
+                connection.rollback();
+                if (e.getErrorCode() == Warnings.DUPLICATE_ENTRY) {
+                    throw Warnings.duplicate("applying changed rows", e.getMessage());
+                }
+                throw e;
+            } catch (MigrationException e) {
                 connection.rollback();
                 throw e;
             }

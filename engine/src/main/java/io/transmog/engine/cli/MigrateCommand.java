@@ -107,6 +107,7 @@ public final class MigrateCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
+        PrintWriter out = spec.commandLine().getOut();
         MigrationConfig config;
         Controls controls;
         try {
@@ -118,7 +119,7 @@ public final class MigrateCommand implements Callable<Integer> {
             return 2;
         }
         StatusTracker status = new StatusTracker(table);
-        StatusPrinter printer = new StatusPrinter(System.out);
+        StatusPrinter printer = new StatusPrinter(out);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "transmog-status");
             thread.setDaemon(true);
@@ -150,12 +151,13 @@ public final class MigrateCommand implements Callable<Integer> {
         } catch (IllegalStateException shuttingDown) {
             // SIGTERM arrived: the hook is running and waits for us; the JVM exits non-zero
         }
-        return report(result, err);
+        return report(result, out, err);
     }
 
-    private int report(MigrationStatus result, PrintWriter err) {
+    private int report(MigrationStatus result, PrintWriter out, PrintWriter err) {
         if (result.phase() == Phase.Validated && !statusJson) {
-            System.out.println(result.plan());
+            out.println(result.plan());
+            out.flush();
         }
         switch (result.phase()) {
             case Validated, Succeeded -> {

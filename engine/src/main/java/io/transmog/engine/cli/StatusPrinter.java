@@ -5,14 +5,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.transmog.engine.MigrationStatus;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /** Writes {@code --status-json} lines: one JSON object per line, the DESIGN's field names first. */
 final class StatusPrinter {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final PrintStream out;
+    private final PrintWriter out;
 
-    StatusPrinter(PrintStream out) {
+    StatusPrinter(PrintWriter out) {
         this.out = out;
     }
 

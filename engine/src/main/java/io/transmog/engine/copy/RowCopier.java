@@ -38,7 +38,7 @@ public final class RowCopier {
         this.sql = sql;
         this.key = key;
         this.chunkKeyName = ghostChunkKeyName;
-        connection.setAutoCommit(true);
+        connection.setAutoCommit(false);
     }
 
     public boolean isDone() {
@@ -69,14 +69,30 @@ public final class RowCopier {
         long inserted = Retry.onTransientErrors("copying a chunk", () -> {
             try (PreparedStatement copy = sql.copyChunk(from, fromInclusive, end).prepare(connection)) {
                 long rows = copy.executeLargeUpdate();
-                Warnings.requireNone(copy, chunkKeyName, "copying rows");
+                String otherKeyDuplicate = Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
+                if (otherKeyDuplicate != null && countMissing(from, fromInclusive, end) > 0) {
+                    throw Warnings.duplicate("copying rows", otherKeyDuplicate);
+                }
+                connection.commit();
                 return rows;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
             }
         });
         copiedUpTo = end;
         done = end.equals(last);
         rowsCopied += inserted;
         return inserted;
+    }
+
+    /** Chunk rows the ghost lacks; asked inside the copy's transaction, while its share locks hold the chunk still. */
+    private long countMissing(KeyTuple from, boolean fromInclusive, KeyTuple to) throws SQLException {
+        try (PreparedStatement statement = sql.countMissingFromGhost(from, fromInclusive, to).prepare(connection);
+             ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private Optional<KeyTuple> edge(boolean lastKey) throws SQLException {

@@ -44,7 +44,7 @@ public final class Database {
             Connection connection = DriverManager.getConnection(url, properties);
             try (Statement statement = connection.createStatement()) {
                 statement.execute("SET SESSION time_zone = '+00:00', sql_mode = '" + SESSION_SQL_MODE + "', "
-                        + "innodb_lock_wait_timeout = 10");
+                        + "innodb_lock_wait_timeout = 10, max_error_count = 65535");
             }
             return connection;
         } catch (SQLException e) {

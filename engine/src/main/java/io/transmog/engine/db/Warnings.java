@@ -10,29 +10,50 @@ import java.util.regex.Pattern;
 
 /**
  * Warnings on a copy or apply statement are errors: a truncated or converted value is a
- * changed value. The one expected warning is a duplicate on the chunking key, which
- * INSERT IGNORE reports when the applier already wrote that row.
+ * changed value. The one expected warning is a duplicate entry from INSERT IGNORE when
+ * the applier already wrote that row.
  */
 public final class Warnings {
-    private static final int DUPLICATE_ENTRY = 1062;
+    public static final int DUPLICATE_ENTRY = 1062;
     private static final Pattern KEY_NAME = Pattern.compile("for key '(?:[^']*\\.)?([^']*)'");
 
     private Warnings() {
     }
 
-    public static void requireNone(Statement statement, String chunkKeyName, String what) throws SQLException {
+    /**
+     * Throws on any warning but a duplicate entry. Returns the first duplicate reported on
+     * a unique key other than {@code chunkKeyName}, or null: such a duplicate may be a
+     * row already written (when that key is checked first) or a real collision, which
+     * the caller must tell apart.
+     */
+    public static String requireOnlyDuplicates(Statement statement, String chunkKeyName, String what) throws SQLException {
+        String otherKeyDuplicate = null;
         for (SQLWarning warning = statement.getWarnings(); warning != null; warning = warning.getNextWarning()) {
-            if (warning.getErrorCode() == DUPLICATE_ENTRY) {
-                String key = duplicateKeyName(warning.getMessage());
-                if (chunkKeyName.equalsIgnoreCase(key)) {
-                    continue;
-                }
-                throw new MigrationException(what + " found duplicate values for unique key '" + key
-                        + "' of the altered table (" + warning.getMessage() + "): remove the duplicates or change the ALTER");
+            if (warning.getErrorCode() != DUPLICATE_ENTRY) {
+                throw changedData(what, warning);
             }
-            throw new MigrationException(what + " would change data, so it stopped: MySQL warning "
-                    + warning.getErrorCode() + ": " + warning.getMessage());
+            if (otherKeyDuplicate == null && !chunkKeyName.equalsIgnoreCase(duplicateKeyName(warning.getMessage()))) {
+                otherKeyDuplicate = warning.getMessage();
+            }
         }
+        return otherKeyDuplicate;
+    }
+
+    public static void requireNone(Statement statement, String what) throws SQLException {
+        SQLWarning warning = statement.getWarnings();
+        if (warning != null) {
+            throw changedData(what, warning);
+        }
+    }
+
+    public static MigrationException duplicate(String what, String message) {
+        return new MigrationException(what + " found duplicate values for unique key '" + duplicateKeyName(message)
+                + "' of the altered table (" + message + "): remove the duplicates or change the ALTER");
+    }
+
+    private static MigrationException changedData(String what, SQLWarning warning) {
+        return new MigrationException(what + " would change data, so it stopped: MySQL warning "
+                + warning.getErrorCode() + ": " + warning.getMessage());
     }
 
     static String duplicateKeyName(String message) {

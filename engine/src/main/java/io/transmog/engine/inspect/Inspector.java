@@ -241,11 +241,20 @@ public final class Inspector {
                 .filter(key -> ghost.uniqueKeys().stream().anyMatch(g -> g.sameColumns(key.columns().stream()
                         .map(c -> renamed.getOrDefault(c.toLowerCase(Locale.ROOT), c)).toList())))
                 .filter(key -> key.columns().stream().allMatch(c -> isKeyable(original.requireColumn(c))))
-                .min(Comparator.comparing((UniqueKey key) -> !key.isPrimary()).thenComparing(key -> key.columns().size()))
+                // InnoDB reports a duplicate on the clustered key first, so a key that is the
+                // ghost's PRIMARY makes "row already copied" duplicates recognisable by name.
+                .min(Comparator.comparing((UniqueKey key) -> !isGhostPrimary(key, ghost, renamed))
+                        .thenComparing(key -> !key.isPrimary())
+                        .thenComparing(key -> key.columns().size()))
                 .orElseThrow(() -> new MigrationException("the original and the altered table share no unique key on NOT NULL"
                         + " columns (original has " + original.uniqueKeys().stream().map(UniqueKey::name).toList()
                         + ", altered has " + ghost.uniqueKeys().stream().map(UniqueKey::name).toList()
                         + "): keep one unique key unchanged so rows can be matched"));
+    }
+
+    private static boolean isGhostPrimary(UniqueKey key, TableSchema ghost, Map<String, String> renamed) {
+        return ghost.uniqueKeys().stream().anyMatch(g -> g.isPrimary() && g.sameColumns(key.columns().stream()
+                .map(c -> renamed.getOrDefault(c.toLowerCase(Locale.ROOT), c)).toList()));
     }
 
     private static boolean isKeyable(ColumnInfo column) {

@@ -86,14 +86,14 @@ public final class SqlBuilder {
     public BoundStatement chunkEnd(KeyTuple from, boolean fromInclusive, KeyTuple last, int rows) {
         List<Binding> bindings = new ArrayList<>();
         String sql = "SELECT " + keySelect() + " FROM " + names.qualifiedOriginal() + keyIndexHint
-                + " WHERE " + range(from, fromInclusive, last, bindings)
+                + " WHERE " + range(from, fromInclusive, last, bindings, "")
                 + " ORDER BY " + keyOrder("") + " LIMIT 1 OFFSET " + (rows - 1);
         return new BoundStatement(sql, bindings);
     }
 
-    private String range(KeyTuple from, boolean fromInclusive, KeyTuple to, List<Binding> bindings) {
-        return "(" + comparison(from, fromInclusive ? ">=" : ">", false, bindings) + ") AND ("
-                + comparison(to, "<=", false, bindings) + ")";
+    private String range(KeyTuple from, boolean fromInclusive, KeyTuple to, List<Binding> bindings, String qualifier) {
+        return "(" + comparison(from, fromInclusive ? ">=" : ">", qualifier, bindings) + ") AND ("
+                + comparison(to, "<=", qualifier, bindings) + ")";
     }
 
     /**
@@ -103,10 +103,26 @@ public final class SqlBuilder {
      */
     public BoundStatement copyChunk(KeyTuple from, boolean fromInclusive, KeyTuple to) {
         List<Binding> bindings = new ArrayList<>();
-        String where = range(from, fromInclusive, to, bindings);
+        String where = range(from, fromInclusive, to, bindings, "");
         return new BoundStatement("INSERT IGNORE INTO " + names.qualifiedGhost() + " (" + copyTargetColumns + ")"
                 + " SELECT " + copySourceColumns + " FROM " + names.qualifiedOriginal() + keyIndexHint
                 + " WHERE " + where + " LOCK IN SHARE MODE", bindings);
+    }
+
+    /**
+     * Rows of a chunk that are not in the ghost table. After a copy that reported a
+     * duplicate on some other unique key, zero means each duplicate was a row the applier
+     * had already written; more means two rows really collide on a new unique key.
+     */
+    public BoundStatement countMissingFromGhost(KeyTuple from, boolean fromInclusive, KeyTuple to) {
+        List<Binding> bindings = new ArrayList<>();
+        String where = range(from, fromInclusive, to, bindings, "o.");
+        String sameKey = key.stream()
+                .map(k -> "g." + Identifiers.quote(k.ghost().name()) + " = o." + Identifiers.quote(k.original().name()))
+                .collect(Collectors.joining(" AND "));
+        return new BoundStatement("SELECT COUNT(*) FROM " + names.qualifiedOriginal() + " o" + keyIndexHint
+                + " WHERE " + where
+                + " AND NOT EXISTS (SELECT 1 FROM " + names.qualifiedGhost() + " g WHERE " + sameKey + ")", bindings);
     }
 
     /** First half of re-syncing changed keys: remove whatever the ghost has for them. */
@@ -147,17 +163,17 @@ public final class SqlBuilder {
      * {@code (k1 op v1)} generalised to composite keys as {@code (k1 > v1) OR (k1 = v1 AND
      * k2 op v2) ...}: row constructors are not always range-optimised.
      */
-    private String comparison(KeyTuple tuple, String op, boolean onGhost, List<Binding> bindings) {
+    private String comparison(KeyTuple tuple, String op, String qualifier, List<Binding> bindings) {
         String strict = op.substring(0, 1);
         List<String> disjuncts = new ArrayList<>();
         for (int i = 0; i < key.size(); i++) {
             List<String> conjuncts = new ArrayList<>();
             for (int j = 0; j < i; j++) {
-                conjuncts.add(equality(j, tuple, onGhost, bindings));
+                conjuncts.add(qualifier + equality(j, tuple, false, bindings));
             }
             String lastOp = i == key.size() - 1 ? op : strict;
-            conjuncts.add(column(i, onGhost) + " " + lastOp + " " + placeholder(i, onGhost));
-            bindings.add(new Binding(key.get(i), tuple.values().get(i), onGhost));
+            conjuncts.add(qualifier + column(i, false) + " " + lastOp + " " + placeholder(i, false));
+            bindings.add(new Binding(key.get(i), tuple.values().get(i), false));
             disjuncts.add(String.join(" AND ", conjuncts));
         }
         return disjuncts.size() == 1 ? disjuncts.get(0)
