@@ -124,6 +124,7 @@ public final class Migrator {
             requireFree(inspector, names.ghost(), config.initiallyDropGhostTable(), "--initially-drop-ghost-table");
             requireFree(inspector, names.changelog(), config.initiallyDropGhostTable(), "--initially-drop-ghost-table");
             requireFree(inspector, names.old(), config.initiallyDropOldTable(), "--initially-drop-old-table");
+            requireFree(inspector, names.sentry(), config.initiallyDropOldTable(), "--initially-drop-old-table");
             status.plan(plan.describe());
             status.rowsEstimated(plan.estimatedRows());
             LOG.info("table={} phase=Validating plan: key {} {}, ~{} rows, {} columns copied", names.original(),
@@ -144,6 +145,7 @@ public final class Migrator {
         try (Connection connection = database.connect()) {
             if (config.initiallyDropOldTable()) {
                 Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+                Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedSentry()));
             }
             Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedGhost()));
             Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));

@@ -219,7 +219,8 @@ public final class MigrateCommand implements Callable<Integer> {
     private String password(PrintWriter err) {
         if (passwordFile != null) {
             try {
-                return Files.readString(passwordFile, StandardCharsets.UTF_8).strip();
+                // Only the line end(s) an editor or `echo` adds: spaces can be part of a password.
+                return Files.readString(passwordFile, StandardCharsets.UTF_8).replaceFirst("[\\r\\n]+$", "");
             } catch (IOException e) {
                 throw new MigrationException("cannot read --password-file " + passwordFile + ": " + e.getMessage());
             }

@@ -19,13 +19,19 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * The atomic swap, gh-ost's way, adapted to MariaDB (which refuses RENAME under LOCK
- * TABLES). Connection A creates the sentry {@code _t_del} and locks the original READ
+ * TABLES). Connection A creates the sentry {@code t$del} and locks the original READ
  * (writers wait; the applier can still read it) and the sentry WRITE. Everything written
- * before the lock is drained into the ghost. Connection B then issues the RENAME, which
- * queues behind A's lock, ahead of the waiting writers. Once B is seen waiting, A drops
- * the sentry and unlocks: the RENAME runs first, and the queued writes land in the new
- * table. If anything fails before that, the sentry still exists, so B's RENAME cannot
- * succeed and the original stays in place.
+ * before the lock is drained into the ghost. Connection B then issues
+ * {@code RENAME TABLE t TO t$del, _t_gho TO t}. The server takes a statement's metadata
+ * locks in name order, and the sentry sorts after the table, so B queues its exclusive
+ * request on the table itself, ahead of the waiting writers, and only then waits for
+ * the sentry. Once B is seen waiting, A drops the sentry and unlocks: the RENAME runs
+ * first, and the queued writes land in the new table. With gh-ost's sentry name
+ * {@code _t_del}, which sorts first, B would still be waiting on the sentry when A
+ * unlocks, and writers could slip into the old table (measured: lost writes). If
+ * anything fails before the unlock, the sentry still exists, so B's RENAME cannot
+ * succeed and the original stays in place. The original then takes its final name,
+ * {@code _t_del}.
  */
 public final class CutOver {
     private static final Logger LOG = LoggerFactory.getLogger(CutOver.class);
@@ -72,7 +78,7 @@ public final class CutOver {
                     }
                 });
                 awaitWaiting(monitor, renamerId, rename);
-                Database.execute(locker, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+                Database.execute(locker, SqlBuilder.dropTableIfExists(names.qualifiedSentry()));
                 Database.execute(locker, "UNLOCK TABLES");
             } catch (Exception e) {
                 rollBack(locker, monitor, renamerId, rename);
@@ -85,6 +91,12 @@ public final class CutOver {
                         + e.getCause().getMessage(), e.getCause());
             }
             long stallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt);
+            try {
+                Database.execute(monitor, sql.renameSwappedToOld());
+            } catch (SQLException e) {
+                LOG.warn("table={} phase=CuttingOver swap done, but the original stays named {}: {}", names.original(),
+                        names.sentry(), e.getMessage());
+            }
             LOG.info("table={} phase=CuttingOver swapped {} and {}; writes stalled {} ms", names.original(),
                     names.original(), names.ghost(), stallMillis);
             return stallMillis;
@@ -99,19 +111,19 @@ public final class CutOver {
         }
     }
 
-    /** A sentry left by a crashed attempt would block every RENAME: drop it, and only it. */
+    /** A sentry left by a failed attempt would block every RENAME: drop it, and only it. */
     private void dropLeftoverSentry(Connection connection) throws SQLException {
         Object comment = Database.queryString(connection,
                 "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                names.database(), names.old()).orElse(null);
+                names.database(), names.sentry()).orElse(null);
         if (comment == null) {
             return;
         }
         if (!SqlBuilder.SENTRY_COMMENT.equals(comment)) {
-            throw new MigrationException("table " + names.qualifiedOld() + " exists and is not a cut-over sentry:"
-                    + " the old table cannot be kept under that name; drop or rename it (or use --initially-drop-old-table)");
+            throw new MigrationException("table " + names.qualifiedSentry() + " exists and is not a cut-over sentry"
+                    + " (the original of an interrupted cut-over?): rename it to " + names.old() + " or drop it");
         }
-        Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+        Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedSentry()));
     }
 
     /** Event-paced: returns as soon as the RENAME is queued on the metadata lock. */
@@ -158,7 +170,7 @@ public final class CutOver {
                     // the RENAME was meant to fail here
                 }
             }
-            Database.execute(locker, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
+            Database.execute(locker, SqlBuilder.dropTableIfExists(names.qualifiedSentry()));
         } catch (SQLException e) {
             LOG.warn("table={} phase=CuttingOver rollback on the lock connection failed ({}); closing it releases the lock,"
                     + " the next attempt drops the sentry", names.original(), e.getMessage());

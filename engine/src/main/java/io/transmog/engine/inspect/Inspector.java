@@ -158,7 +158,13 @@ public final class Inspector {
     private TableSchema describeAltered(TableNames names, AlterClauses alter) throws SQLException {
         String temporary = Identifiers.qualified(names.database(), names.ghost());
         try (Statement statement = connection.createStatement()) {
-            statement.execute("CREATE TEMPORARY TABLE " + temporary + " LIKE " + names.qualifiedOriginal());
+            try {
+                statement.execute("CREATE TEMPORARY TABLE " + temporary + " LIKE " + names.qualifiedOriginal());
+            } catch (SQLException e) {
+                // Partitioned tables and InnoDB FULLTEXT indexes cannot be temporary.
+                throw new MigrationException("cannot check the ALTER on a temporary copy of " + names.qualifiedOriginal()
+                        + " (partitioned tables and tables with FULLTEXT indexes are not supported): " + e.getMessage(), e);
+            }
             try {
                 statement.execute(SqlBuilder.alterTable(temporary, alter.text()));
             } catch (SQLException e) {

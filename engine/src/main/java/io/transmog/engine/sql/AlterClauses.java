@@ -100,8 +100,13 @@ public final class AlterClauses {
                     i += 2;
                 }
                 recordRename(renamed, clause, i, i + 1);
-            } else if (clause.get(0).isWord("RENAME") && clause.size() > 4 && clause.get(1).isWord("COLUMN")) {
-                recordRename(renamed, clause, 2, 4);
+            } else if (clause.get(0).isWord("RENAME") && clause.size() > 1 && clause.get(1).isWord("COLUMN")) {
+                // MariaDB: RENAME COLUMN [IF EXISTS] old TO new
+                i = 2;
+                if (i + 1 < clause.size() && clause.get(i).isWord("IF") && clause.get(i + 1).isWord("EXISTS")) {
+                    i += 2;
+                }
+                recordRename(renamed, clause, i, i + 2);
             }
         }
         return Map.copyOf(renamed);

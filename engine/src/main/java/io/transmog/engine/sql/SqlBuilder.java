@@ -142,7 +142,7 @@ public final class SqlBuilder {
     }
 
     public String createSentry() {
-        return "CREATE TABLE " + names.qualifiedOld() + " (`id` INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='"
+        return "CREATE TABLE " + names.qualifiedSentry() + " (`id` INT NOT NULL PRIMARY KEY) ENGINE=InnoDB COMMENT='"
                 + SENTRY_COMMENT + "'";
     }
 
@@ -151,12 +151,18 @@ public final class SqlBuilder {
      * re-sync the last keys; WRITE on the sentry lets this session drop it later.
      */
     public String lockForCutOver() {
-        return "LOCK TABLES " + names.qualifiedOriginal() + " READ, " + names.qualifiedOld() + " WRITE";
+        return "LOCK TABLES " + names.qualifiedOriginal() + " READ, " + names.qualifiedSentry() + " WRITE";
     }
 
+    /** The atomic swap; its target is the sentry's name, so it fails while the sentry exists. */
     public String swapTables() {
-        return "RENAME TABLE " + names.qualifiedOriginal() + " TO " + names.qualifiedOld() + ", "
+        return "RENAME TABLE " + names.qualifiedOriginal() + " TO " + names.qualifiedSentry() + ", "
                 + names.qualifiedGhost() + " TO " + names.qualifiedOriginal();
+    }
+
+    /** After the swap: the original, now under the sentry's name, gets gh-ost's old-table name. */
+    public String renameSwappedToOld() {
+        return "RENAME TABLE " + names.qualifiedSentry() + " TO " + names.qualifiedOld();
     }
 
     /**
