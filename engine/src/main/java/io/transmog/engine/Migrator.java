@@ -190,6 +190,7 @@ public final class Migrator {
         } finally {
             heartbeat.shutdownNow();
             changelog.close();
+            status.streamStopped();
         }
         finish();
     }

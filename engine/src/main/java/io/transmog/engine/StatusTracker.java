@@ -62,6 +62,12 @@ public final class StatusTracker {
         copyEndedNanos = System.nanoTime();
     }
 
+    /** After the swap there is no stream left to lag behind. */
+    void streamStopped() {
+        lag = () -> 0;
+        replicaLag = () -> 0;
+    }
+
     void rowsEstimated(long rows) {
         rowsEstimated = rows;
     }
@@ -104,7 +110,7 @@ public final class StatusTracker {
     public MigrationStatus snapshot() {
         long copied = rowsCopied;
         long estimated = Math.max(rowsEstimated, copied);
-        double percent = phase == Phase.Succeeded ? 100.0
+        double percent = phase == Phase.Succeeded || copyEndedNanos != 0 ? 100.0
                 : estimated == 0 ? (phase.ordinal() >= Phase.AwaitingCutOver.ordinal() ? 100.0 : 0.0)
                 : Math.min(100.0, 100.0 * copied / estimated);
         long end = copyEndedNanos != 0 ? copyEndedNanos : System.nanoTime();

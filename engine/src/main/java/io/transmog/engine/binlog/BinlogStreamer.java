@@ -62,6 +62,8 @@ public final class BinlogStreamer implements AutoCloseable {
     private volatile BinaryLogClient client;
     private volatile Throwable failure;
     private volatile BinlogPosition position;
+    /** Set when our own swap went by: what follows belongs to the new table and is not ours to follow. */
+    private volatile boolean swapSeen;
 
     public BinlogStreamer(ConnectionConfig config, long serverId, MigrationPlan plan, ChangedKeys changedKeys,
                           Changelog changelog, String ownSwapStatement) {
@@ -133,7 +135,7 @@ public final class BinlogStreamer implements AutoCloseable {
     }
 
     private void onEvent(Event event) {
-        if (failure != null) {
+        if (failure != null || swapSeen) {
             return;
         }
         try {
@@ -218,7 +220,11 @@ public final class BinlogStreamer implements AutoCloseable {
      */
     private boolean touchesOriginal(QueryEventData query) {
         String sql = query.getSql();
-        if (sql == null || TRANSACTION_CONTROL.matcher(sql).find() || sql.strip().equals(ownSwapStatement)) {
+        if (sql == null || TRANSACTION_CONTROL.matcher(sql).find()) {
+            return false;
+        }
+        if (sql.strip().equals(ownSwapStatement)) {
+            swapSeen = true;
             return false;
         }
         boolean inDatabase = names.database().equals(query.getDatabase()) || mentionsIdentifier(sql, names.database());

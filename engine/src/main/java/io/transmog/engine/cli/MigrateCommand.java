@@ -119,15 +119,15 @@ public final class MigrateCommand implements Callable<Integer> {
             return 2;
         }
         StatusTracker status = new StatusTracker(table);
-        StatusPrinter printer = new StatusPrinter(out);
+        StatusPrinter printer = new StatusPrinter(out, status);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "transmog-status");
             thread.setDaemon(true);
             return thread;
         });
         if (statusJson) {
-            status.addListener(printer::print);
-            ticker.scheduleAtFixedRate(() -> printer.print(status.snapshot()), statusIntervalSeconds, statusIntervalSeconds, TimeUnit.SECONDS);
+            status.addListener(phaseChange -> printer.printNow());
+            ticker.scheduleAtFixedRate(printer::printNow, statusIntervalSeconds, statusIntervalSeconds, TimeUnit.SECONDS);
         }
         CountDownLatch finished = new CountDownLatch(1);
         Thread cancelOnSigterm = new Thread(() -> {
@@ -139,19 +139,18 @@ public final class MigrateCommand implements Callable<Integer> {
             }
         }, "transmog-sigterm");
         Runtime.getRuntime().addShutdownHook(cancelOnSigterm);
-        MigrationStatus result;
         try {
-            result = new Migrator(config, controls, status).run();
-        } finally {
+            MigrationStatus result = new Migrator(config, controls, status).run();
             ticker.shutdownNow();
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancelOnSigterm);
+            } catch (IllegalStateException shuttingDown) {
+                // SIGTERM arrived: the hook waits for this report, then the JVM exits non-zero
+            }
+            return report(result, out, err);
+        } finally {
             finished.countDown();
         }
-        try {
-            Runtime.getRuntime().removeShutdownHook(cancelOnSigterm);
-        } catch (IllegalStateException shuttingDown) {
-            // SIGTERM arrived: the hook is running and waits for us; the JVM exits non-zero
-        }
-        return report(result, out, err);
     }
 
     private int report(MigrationStatus result, PrintWriter out, PrintWriter err) {
@@ -159,6 +158,14 @@ public final class MigrateCommand implements Callable<Integer> {
             out.println(result.plan());
             out.flush();
         }
+        try {
+            return exitCode(result, err);
+        } finally {
+            err.flush();
+        }
+    }
+
+    private static int exitCode(MigrationStatus result, PrintWriter err) {
         switch (result.phase()) {
             case Validated, Succeeded -> {
                 err.println(result.phase() + ": " + result.message());

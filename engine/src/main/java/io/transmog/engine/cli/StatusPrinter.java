@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.transmog.engine.MigrationStatus;
+import io.transmog.engine.StatusTracker;
 
 import java.io.PrintWriter;
 
@@ -11,12 +12,24 @@ import java.io.PrintWriter;
 final class StatusPrinter {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final PrintWriter out;
+    private final StatusTracker tracker;
+    private boolean finished;
 
-    StatusPrinter(PrintWriter out) {
+    StatusPrinter(PrintWriter out, StatusTracker tracker) {
         this.out = out;
+        this.tracker = tracker;
     }
 
-    synchronized void print(MigrationStatus status) {
+    /**
+     * Prints the current status. The snapshot is taken under the lock, so a periodic
+     * line can never overtake a phase change; nothing follows the terminal line.
+     */
+    synchronized void printNow() {
+        if (finished) {
+            return;
+        }
+        MigrationStatus status = tracker.snapshot();
+        finished = status.phase().isTerminal();
         out.println(toJson(status));
         out.flush();
     }

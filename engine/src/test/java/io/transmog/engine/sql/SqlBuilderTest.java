@@ -22,6 +22,7 @@ class SqlBuilderTest {
   private static final String Q_GHOST = "`sh``op`.`_or``ders_gho`";
   private static final String Q_CHANGELOG = "`sh``op`.`_or``ders_ghc`";
   private static final String Q_OLD = "`sh``op`.`_or``ders_del`";
+  private static final String Q_SENTRY = "`sh``op`.`or``ders$del`";
 
   // Original: (`te`nant` INT, `co`de` VARCHAR latin1, `note` TEXT, `old` INT, `total` generated)
   private static final ColumnInfo TENANT =
@@ -237,20 +238,25 @@ class SqlBuilderTest {
   }
 
   @Test
-  void cutOverStatementsQuoteAllThreeTables() {
+  void cutOverStatementsQuoteAllTables() {
     SqlBuilder sql = new SqlBuilder(compositePlan());
-    assertThat(sql.swapTables()).isEqualTo(
-        "RENAME TABLE " + Q_ORIGINAL + " TO " + Q_OLD + ", " + Q_GHOST + " TO " + Q_ORIGINAL);
-    assertThat(sql.lockForCutOver()).isEqualTo("LOCK TABLES " + Q_ORIGINAL + " READ, " + Q_OLD + " WRITE");
-    assertThat(sql.createSentry()).startsWith("CREATE TABLE " + Q_OLD + " (")
+    assertThat(TableNames.of(DB, TABLE).sentry()).isEqualTo("or`ders$del");
+    assertThat(sql.createSentry()).startsWith("CREATE TABLE " + Q_SENTRY + " (")
         .contains("COMMENT='" + SqlBuilder.SENTRY_COMMENT + "'");
+    assertThat(sql.lockForCutOver()).isEqualTo("LOCK TABLES " + Q_ORIGINAL + " READ, " + Q_SENTRY + " WRITE");
+    // One statement, so both renames happen atomically; it targets the sentry's name, so it
+    // cannot succeed while the sentry exists.
+    assertThat(sql.swapTables()).isEqualTo(
+        "RENAME TABLE " + Q_ORIGINAL + " TO " + Q_SENTRY + ", " + Q_GHOST + " TO " + Q_ORIGINAL);
+    assertThat(sql.renameSwappedToOld()).isEqualTo("RENAME TABLE " + Q_SENTRY + " TO " + Q_OLD);
   }
 
   @Test
   void noStatementContainsAnUnquotedIdentifier() {
     SqlBuilder sql = new SqlBuilder(compositePlan());
     List<String> statements = List.of(sql.createGhost(), sql.createChangelog(), sql.createSentry(),
-        sql.swapTables(), sql.lockForCutOver(), sql.edgeKey(true), sql.setGhostAutoIncrement(1),
+        sql.swapTables(), sql.renameSwappedToOld(), sql.lockForCutOver(), sql.edgeKey(true),
+        sql.setGhostAutoIncrement(1),
         sql.copyChunk(FROM, true, TO).sql(), sql.chunkEnd(FROM, true, TO, 10).sql(),
         sql.deleteFromGhost(List.of(FROM)).sql(), sql.insertFromOriginal(List.of(FROM)).sql(),
         sql.writeChangelog("h", "v").sql());
