@@ -1,0 +1,64 @@
+package io.transmog.operator.model;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class ThrottleSpec {
+
+    @Default("1000")
+    @Min(10)
+    @Max(100000)
+    @JsonPropertyDescription("Rows copied per chunk (gh-ost --chunk-size). Live.")
+    private Integer chunkSize;
+
+    @Default("1500")
+    @Min(100)
+    @JsonPropertyDescription("Throttle while a replica lags more than this many milliseconds "
+            + "(gh-ost --max-lag-millis). Live.")
+    private Integer maxLagMillis;
+
+    @JsonPropertyDescription("Throttle while a status variable exceeds a threshold, e.g. "
+            + "`Threads_running=25` (gh-ost --max-load). Live.")
+    private String maxLoad;
+
+    @JsonPropertyDescription("Abort the migration when a status variable exceeds a threshold, e.g. "
+            + "`Threads_running=1000` (gh-ost --critical-load). Live.")
+    private String criticalLoad;
+
+    public Integer getChunkSize() {
+        return chunkSize;
+    }
+
+    public void setChunkSize(Integer chunkSize) {
+        this.chunkSize = chunkSize;
+    }
+
+    public Integer getMaxLagMillis() {
+        return maxLagMillis;
+    }
+
+    public void setMaxLagMillis(Integer maxLagMillis) {
+        this.maxLagMillis = maxLagMillis;
+    }
+
+    public String getMaxLoad() {
+        return maxLoad;
+    }
+
+    public void setMaxLoad(String maxLoad) {
+        this.maxLoad = maxLoad;
+    }
+
+    public String getCriticalLoad() {
+        return criticalLoad;
+    }
+
+    public void setCriticalLoad(String criticalLoad) {
+        this.criticalLoad = criticalLoad;
+    }
+}

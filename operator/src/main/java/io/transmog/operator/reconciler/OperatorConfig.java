@@ -1,0 +1,54 @@
+package io.transmog.operator.reconciler;
+
+import java.time.Duration;
+import java.util.Optional;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+
+/** Settings of the operator, from application.properties or TRANSMOG_OPERATOR_* environment variables. */
+@ConfigMapping(prefix = "transmog.operator")
+public interface OperatorConfig {
+
+    /**
+     * Image of runner pods unless spec.runner.image overrides it. Normally left unset: the operator then uses
+     * its own image (one image, two commands), read from its own Pod, so operator and runner versions cannot
+     * drift. See {@link RunnerImage}.
+     */
+    Optional<String> runnerImage();
+
+    /** Image used when neither runner-image is set nor the operator's own image can be found. */
+    @WithDefault("ghcr.io/transmog/transmog:latest")
+    String fallbackRunnerImage();
+
+    @WithDefault("IfNotPresent")
+    String runnerImagePullPolicy();
+
+    /** ServiceAccount of runner pods unless spec.runner.serviceAccountName overrides it. */
+    @WithDefault("transmog-runner")
+    String runnerServiceAccount();
+
+    @WithDefault("100m")
+    String runnerCpuRequest();
+
+    @WithDefault("256Mi")
+    String runnerMemoryRequest();
+
+    @WithDefault("512Mi")
+    String runnerMemoryLimit();
+
+    /** Retries of a runner pod that exits with an error other than the permanent-failure code. */
+    @WithDefault("6")
+    int jobBackoffLimit();
+
+    /** How often a waiting migration (missing Secret, busy table) is looked at again. */
+    @WithDefault("10s")
+    Duration recheckInterval();
+
+    /**
+     * How long a deleted, still running migration may take to cancel itself before the operator deletes its Job
+     * (whose pod then gets SIGTERM) and lets the resource go.
+     */
+    @WithDefault("10m")
+    Duration cancelTimeout();
+}

@@ -1,0 +1,199 @@
+package io.transmog.operator.reconciler;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.ResourceRequirements;
+import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
+import io.fabric8.kubernetes.api.model.SeccompProfile;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.transmog.operator.model.RunnerSpec;
+import io.transmog.operator.model.SchemaMigration;
+
+/**
+ * Builds the one runner Job of a migration. Pure: the same resource and settings always give the same Job.
+ *
+ * <p>
+ * The pod runs {@code transmog run <namespace>/<name>}; the runner reads everything else from the resource
+ * itself. Database credentials reach it only as environment variables taken from the Secret
+ * ({@code TRANSMOG_USER}, {@code TRANSMOG_PASSWORD}); they are never in the arguments, the Job, the resource or
+ * events. Exit code {@value #EXIT_PERMANENT_FAILURE} tells Kubernetes not to retry (the runner has recorded a
+ * final phase); any other non-zero exit is retried up to the backoff limit, and the runner resumes.
+ */
+public final class RunnerJobs {
+
+    public static final String CONTAINER = "runner";
+    public static final String ENV_USER = "TRANSMOG_USER";
+    public static final String ENV_PASSWORD = "TRANSMOG_PASSWORD";
+    public static final String SECRET_KEY_USER = "username";
+    public static final String SECRET_KEY_PASSWORD = "password";
+    public static final int EXIT_PERMANENT_FAILURE = 3;
+
+    public static final String LABEL_NAME = "app.kubernetes.io/name";
+    public static final String LABEL_COMPONENT = "app.kubernetes.io/component";
+    public static final String LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+    public static final String LABEL_MIGRATION_UID = "transmog.io/migration-uid";
+    public static final String MANAGED_BY = "transmog-operator";
+    /** The Job informer only watches Jobs carrying this label. */
+    public static final String SELECTOR = LABEL_MANAGED_BY + "=" + MANAGED_BY;
+    public static final String ANNOTATION_MIGRATION = "transmog.io/migration";
+
+    private static final int MAX_NAME = 63;
+
+    private RunnerJobs() {
+    }
+
+    /**
+     * A DNS-1123 label (it also names the pods' job-name label), unique per resource instance: a migration
+     * deleted and created again under the same name gets a new Job.
+     */
+    public static String jobName(SchemaMigration migration) {
+        String name = migration.getMetadata().getName();
+        String uid = migration.getMetadata().getUid();
+        String suffix = shortHash(uid != null ? uid : migration.getMetadata().getNamespace() + "/" + name);
+        String base = "smig-" + name.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+        int max = MAX_NAME - suffix.length() - 1;
+        if (base.length() > max) {
+            base = base.substring(0, max);
+        }
+        base = base.replaceAll("-+$", "");
+        return base + "-" + suffix;
+    }
+
+    /**
+     * @param defaultImage the image unless spec.runner.image overrides it (the operator's own image)
+     */
+    public static Job desired(SchemaMigration migration, OperatorConfig config, String defaultImage) {
+        String namespace = migration.getMetadata().getNamespace();
+        String name = migration.getMetadata().getName();
+        RunnerSpec runner = migration.getSpec().getRunner();
+        String image = runner != null && notBlank(runner.getImage()) ? runner.getImage() : defaultImage;
+        String serviceAccount = runner != null && notBlank(runner.getServiceAccountName())
+                ? runner.getServiceAccountName()
+                : config.runnerServiceAccount();
+        String secret = migration.getSpec().getDatabase().getCredentialsSecretRef().getName();
+
+        Map<String, String> labels = new LinkedHashMap<>();
+        labels.put(LABEL_NAME, "transmog");
+        labels.put(LABEL_COMPONENT, "runner");
+        labels.put(LABEL_MANAGED_BY, MANAGED_BY);
+        if (migration.getMetadata().getUid() != null) {
+            labels.put(LABEL_MIGRATION_UID, migration.getMetadata().getUid());
+        }
+
+        return new JobBuilder()
+                .withNewMetadata()
+                    .withName(jobName(migration))
+                    .withNamespace(namespace)
+                    .withLabels(labels)
+                    .addToAnnotations(ANNOTATION_MIGRATION, namespace + "/" + name)
+                .endMetadata()
+                .withNewSpec()
+                    .withBackoffLimit(config.jobBackoffLimit())
+                    .withNewPodFailurePolicy()
+                        .addNewRule()
+                            .withAction("FailJob")
+                            .withNewOnExitCodes()
+                                .withContainerName(CONTAINER)
+                                .withOperator("In")
+                                .withValues(EXIT_PERMANENT_FAILURE)
+                            .endOnExitCodes()
+                        .endRule()
+                        .addNewRule()
+                            .withAction("Ignore")
+                            .addNewOnPodCondition().withType("DisruptionTarget").withStatus("True").endOnPodCondition()
+                        .endRule()
+                    .endPodFailurePolicy()
+                    .withNewTemplate()
+                        .withNewMetadata()
+                            .withLabels(labels)
+                            .addToAnnotations(ANNOTATION_MIGRATION, namespace + "/" + name)
+                        .endMetadata()
+                        .withNewSpec()
+                            .withRestartPolicy("Never")
+                            .withServiceAccountName(serviceAccount)
+                            .withNodeSelector(runner == null ? null : runner.getNodeSelector())
+                            .withTolerations(runner == null ? null : runner.getTolerations())
+                            .withNewSecurityContext()
+                                .withRunAsNonRoot(true)
+                                .withSeccompProfile(new SeccompProfile(null, "RuntimeDefault"))
+                            .endSecurityContext()
+                            .addNewContainer()
+                                .withName(CONTAINER)
+                                .withImage(image)
+                                .withImagePullPolicy(config.runnerImagePullPolicy())
+                                .withCommand("transmog", "run", namespace + "/" + name)
+                                .withEnv(env(secret))
+                                .withResources(resources(runner, config))
+                                .withNewSecurityContext()
+                                    .withRunAsNonRoot(true)
+                                    .withReadOnlyRootFilesystem(true)
+                                    .withAllowPrivilegeEscalation(false)
+                                    .withCapabilities(new Capabilities(null, List.of("ALL")))
+                                    .withSeccompProfile(new SeccompProfile(null, "RuntimeDefault"))
+                                .endSecurityContext()
+                                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                            .endContainer()
+                            .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+                        .endSpec()
+                    .endTemplate()
+                .endSpec()
+                .build();
+    }
+
+    private static List<EnvVar> env(String secret) {
+        return List.of(
+                secretEnv(ENV_USER, secret, SECRET_KEY_USER),
+                secretEnv(ENV_PASSWORD, secret, SECRET_KEY_PASSWORD),
+                fieldEnv("TRANSMOG_POD_NAME", "metadata.name"),
+                fieldEnv("TRANSMOG_POD_NAMESPACE", "metadata.namespace"));
+    }
+
+    private static EnvVar secretEnv(String env, String secret, String key) {
+        return new EnvVarBuilder().withName(env)
+                .withNewValueFrom().withNewSecretKeyRef().withName(secret).withKey(key).withOptional(false)
+                .endSecretKeyRef().endValueFrom()
+                .build();
+    }
+
+    private static EnvVar fieldEnv(String env, String path) {
+        return new EnvVarBuilder().withName(env)
+                .withNewValueFrom().withNewFieldRef().withFieldPath(path).endFieldRef().endValueFrom()
+                .build();
+    }
+
+    private static ResourceRequirements resources(RunnerSpec runner, OperatorConfig config) {
+        if (runner != null && runner.getResources() != null) {
+            return runner.getResources();
+        }
+        return new ResourceRequirementsBuilder()
+                .addToRequests("cpu", new Quantity(config.runnerCpuRequest()))
+                .addToRequests("memory", new Quantity(config.runnerMemoryRequest()))
+                .addToLimits("memory", new Quantity(config.runnerMemoryLimit()))
+                .build();
+    }
+
+    private static boolean notBlank(String s) {
+        return s != null && !s.isBlank();
+    }
+
+    private static String shortHash(String s) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(s.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 4);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

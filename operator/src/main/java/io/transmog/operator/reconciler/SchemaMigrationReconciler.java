@@ -1,0 +1,287 @@
+package io.transmog.operator.reconciler;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import org.jboss.logging.Logger;
+
+import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusHandler;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceInitializer;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.transmog.operator.model.Phase;
+import io.transmog.operator.model.SchemaMigration;
+import io.transmog.operator.model.SchemaMigrationStatus;
+
+/**
+ * Thin reconciler: observe (resource, runner Job, Secret, other migrations of the table), decide
+ * ({@link MigrationGate}, {@link StatusMapper}), delegate (the runner Job does the migration; the runner reports
+ * progress itself). Status is written in one place, {@link StatusWriter}, with the operator's own fields only.
+ *
+ * <p>
+ * Event processing is not generation-aware: status changes made by the runner trigger a reconciliation, so that
+ * conditions, metrics and Events follow the phases it reports. A reconciliation that changes nothing writes
+ * nothing.
+ */
+@ControllerConfiguration(name = SchemaMigrationReconciler.NAME, finalizerName = SchemaMigrationReconciler.FINALIZER,
+        generationAwareEventProcessing = false,
+        maxReconciliationInterval = @MaxReconciliationInterval(interval = 5, timeUnit = TimeUnit.MINUTES))
+public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, Cleaner<SchemaMigration>,
+        EventSourceInitializer<SchemaMigration>, ErrorStatusHandler<SchemaMigration> {
+
+    public static final String NAME = "schemamigration";
+    public static final String FINALIZER = "transmog.io/cancel-migration";
+    private static final Logger LOG = Logger.getLogger(SchemaMigrationReconciler.class);
+    private static final long CANCEL_POLL_MILLIS = 2000;
+
+    private final OperatorConfig config;
+    private final KubernetesClient client;
+    private final StatusWriter statusWriter;
+    private final EventRecorder events;
+    private final MigrationMetrics metrics;
+    private final MigrationGate gate;
+    private final RunnerJobDependent jobs;
+
+    public SchemaMigrationReconciler(OperatorConfig config, KubernetesClient client, StatusWriter statusWriter,
+            EventRecorder events, MigrationMetrics metrics, MigrationGate gate, RunnerImage runnerImage) {
+        this.config = config;
+        this.client = client;
+        this.statusWriter = statusWriter;
+        this.events = events;
+        this.metrics = metrics;
+        this.gate = gate;
+        this.jobs = new RunnerJobDependent(config, runnerImage);
+    }
+
+    @Override
+    public Map<String, EventSource> prepareEventSources(EventSourceContext<SchemaMigration> context) {
+        context.getPrimaryCache().addIndexer(MigrationGate.TARGET_INDEX,
+                m -> List.of(MigrationTarget.of(m).key()));
+        return EventSourceInitializer.nameEventSourcesFromDependentResource(context, jobs);
+    }
+
+    @Override
+    public UpdateControl<SchemaMigration> reconcile(SchemaMigration migration, Context<SchemaMigration> context) {
+        SchemaMigrationStatus status = statusOf(migration);
+        JobState job = JobState.of(jobs.getSecondaryResource(migration, context));
+
+        if (status.getJobName() != null && !isFinished(status)) {
+            if (job.kind() == JobState.Kind.ABSENT) {
+                // The informer may lag behind a Job created moments ago: ask the API server before concluding.
+                job = JobState.of(getJob(migration, status.getJobName()));
+            }
+            if (job.isFinished()) {
+                // The runner records its result just before it exits: read it from the API server, not the cache.
+                SchemaMigration fresh = client.resources(SchemaMigration.class)
+                        .inNamespace(migration.getMetadata().getNamespace())
+                        .withName(migration.getMetadata().getName()).get();
+                if (fresh != null && fresh.getStatus() != null) {
+                    migration = fresh;
+                    status = fresh.getStatus();
+                }
+            }
+        }
+
+        Gate startGate = null;
+        if (status.getJobName() == null && !isFinished(status)) {
+            startGate = gate.evaluate(migration, sameTarget(migration, context, false));
+            if (startGate.kind() == Gate.Kind.OPEN) {
+                // Confirm with the API server: the cache may not show yet that another one has just started.
+                startGate = gate.evaluate(migration, sameTarget(migration, context, true));
+            }
+        }
+
+        Instant now = Instant.now();
+        StatusMapper.Result result = StatusMapper.map(new StatusMapper.Input(generation(migration),
+                status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), job, startGate,
+                false, status.getConditions()), now);
+
+        SchemaMigrationStatus own = new SchemaMigrationStatus();
+        own.setObservedGeneration(generation(migration));
+        own.setConditions(result.conditions());
+        if (result.operatorOwnsPhase()) {
+            own.setPhase(result.phase());
+            own.setMessage(result.message());
+        }
+        if (result.createJob() && status.getJobName() == null) {
+            own.setJobName(RunnerJobs.jobName(migration));
+            own.setStartedAt(timestamp(now));
+        }
+        if (result.setCompletedAt()) {
+            own.setCompletedAt(timestamp(now));
+        }
+
+        SchemaMigration current = migration;
+        if (changes(status, own)) {
+            current = statusWriter.patch(migration, own);
+        }
+        if (result.announce()) {
+            String reason = result.phase().name();
+            String message = result.phase() + ": " + result.message();
+            if (result.warning()) {
+                events.warning(migration, reason, message);
+            } else {
+                events.normal(migration, reason, message);
+            }
+        }
+        metrics.observe(key(migration), result.phase());
+
+        if (result.createJob() && job.kind() == JobState.Kind.ABSENT) {
+            // Built from the resource as it is after startedAt was recorded: from then on the API server keeps
+            // database, table and alter from changing.
+            jobs.reconcile(current, context);
+            metrics.jobCreated();
+            LOG.infof("created runner Job %s for %s", RunnerJobs.jobName(current), key(current));
+        }
+
+        if (startGate != null && startGate.kind() == Gate.Kind.WAITING) {
+            return UpdateControl.<SchemaMigration> noUpdate().rescheduleAfter(config.recheckInterval().toMillis());
+        }
+        return UpdateControl.noUpdate();
+    }
+
+    /**
+     * A failed reconciliation (API server unreachable, missing permission...) is retried by the SDK with backoff;
+     * it is reported as a Warning Event, not in the status, so that it never competes with the runner's fields.
+     */
+    @Override
+    public ErrorStatusUpdateControl<SchemaMigration> updateErrorStatus(SchemaMigration migration,
+            Context<SchemaMigration> context, Exception e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        LOG.warnf("reconciling %s failed (will retry): %s", key(migration), message);
+        events.warning(migration, "ReconcileError", "reconciliation failed, will retry: " + message);
+        return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+
+    @Override
+    public DeleteControl cleanup(SchemaMigration migration, Context<SchemaMigration> context) {
+        SchemaMigrationStatus status = statusOf(migration);
+        String key = key(migration);
+        if (status.getJobName() == null || isFinished(status)) {
+            // Never started, or finished: there is nothing to cancel and nothing in the database to touch.
+            metrics.forget(key);
+            return DeleteControl.defaultDelete();
+        }
+        Optional<Job> job = jobs.getSecondaryResource(migration, context);
+        if (job.isEmpty()) {
+            job = Optional.ofNullable(getJob(migration, status.getJobName()));
+        }
+        JobState state = JobState.of(job);
+        if (state.kind() == JobState.Kind.ABSENT || state.isFinished()) {
+            metrics.forget(key);
+            return DeleteControl.defaultDelete();
+        }
+
+        // The runner sees the deletion timestamp, cancels, cleans up and exits; its Job then finishes.
+        Instant deletedAt = parse(migration.getMetadata().getDeletionTimestamp());
+        Duration waited = Duration.between(deletedAt == null ? Instant.now() : deletedAt, Instant.now());
+        if (waited.compareTo(config.cancelTimeout()) > 0) {
+            if (job.get().getMetadata().getDeletionTimestamp() == null) {
+                events.warning(migration, "CancelTimeout", "the runner did not finish cancelling within "
+                        + config.cancelTimeout() + "; deleting Job " + status.getJobName()
+                        + " (its pod gets SIGTERM); ghost and changelog tables may be left behind");
+                client.batch().v1().jobs().inNamespace(migration.getMetadata().getNamespace())
+                        .withName(status.getJobName())
+                        .withPropagationPolicy(DeletionPropagation.FOREGROUND)
+                        .delete();
+            }
+            return DeleteControl.noFinalizerRemoval().rescheduleAfter(CANCEL_POLL_MILLIS);
+        }
+
+        StatusMapper.Result result = StatusMapper.map(new StatusMapper.Input(generation(migration),
+                status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), state, null,
+                true, status.getConditions()), Instant.now());
+        SchemaMigrationStatus own = new SchemaMigrationStatus();
+        own.setConditions(result.conditions());
+        if (changes(status, own)) {
+            statusWriter.patch(migration, own);
+        }
+        if (result.announce()) {
+            events.normal(migration, StatusMapper.REASON_CANCELLING, result.message());
+        }
+        return DeleteControl.noFinalizerRemoval().rescheduleAfter(CANCEL_POLL_MILLIS);
+    }
+
+    private List<SchemaMigration> sameTarget(SchemaMigration migration, Context<SchemaMigration> context,
+            boolean fromServer) {
+        if (!fromServer) {
+            return context.getPrimaryCache().byIndex(MigrationGate.TARGET_INDEX, MigrationTarget.of(migration).key());
+        }
+        var resources = client.resources(SchemaMigration.class);
+        var configuration = context.getControllerConfiguration();
+        List<SchemaMigration> all;
+        if (configuration.watchAllNamespaces()) {
+            all = resources.inAnyNamespace().list().getItems();
+        } else {
+            all = configuration.getEffectiveNamespaces(configuration.getConfigurationService()).stream().flatMap(ns -> resources.inNamespace(ns).list().getItems().stream()).toList();
+        }
+        MigrationTarget target = MigrationTarget.of(migration);
+        return all.stream().filter(m -> target.equals(MigrationTarget.of(m))).toList();
+    }
+
+    private Job getJob(SchemaMigration migration, String name) {
+        return client.batch().v1().jobs().inNamespace(migration.getMetadata().getNamespace()).withName(name).get();
+    }
+
+    /** Whether patching {@code own} would change anything in {@code current}. */
+    static boolean changes(SchemaMigrationStatus current, SchemaMigrationStatus own) {
+        return differs(own.getPhase(), current.getPhase())
+                || differs(own.getMessage(), current.getMessage())
+                || differs(own.getObservedGeneration(), current.getObservedGeneration())
+                || differs(own.getJobName(), current.getJobName())
+                || differs(own.getStartedAt(), current.getStartedAt())
+                || differs(own.getCompletedAt(), current.getCompletedAt())
+                || differs(own.getConditions(), current.getConditions());
+    }
+
+    private static boolean differs(Object mine, Object theirs) {
+        return mine != null && !Objects.equals(mine, theirs);
+    }
+
+    private static SchemaMigrationStatus statusOf(SchemaMigration migration) {
+        return migration.getStatus() == null ? new SchemaMigrationStatus() : migration.getStatus();
+    }
+
+    private static boolean isFinished(SchemaMigrationStatus status) {
+        return status.getPhase() != null && status.getPhase().isFinished();
+    }
+
+    private static long generation(SchemaMigration migration) {
+        Long g = migration.getMetadata().getGeneration();
+        return g == null ? 0 : g;
+    }
+
+    private static String key(SchemaMigration migration) {
+        return migration.getMetadata().getNamespace() + "/" + migration.getMetadata().getName();
+    }
+
+    private static String timestamp(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.SECONDS).toString();
+    }
+
+    private static Instant parse(String timestamp) {
+        try {
+            return timestamp == null ? null : Instant.parse(timestamp);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+}
