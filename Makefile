@@ -2,16 +2,20 @@
 MVN ?= mvn -B -q
 SHELL := /bin/bash
 
-.PHONY: build test demo bench deps clean
+.PHONY: build test demo bench deps kube-deps clean
 
 deps:
 	scripts/ensure-test-deps.sh
+
+# The operator's tests run against a real kube-apiserver, built from Go modules once and cached.
+kube-deps:
+	scripts/provision-kube-binaries.sh
 
 build:
 	$(MVN) -DskipTests package
 	scripts/write-launcher.sh
 
-test: deps
+test: deps kube-deps
 	mvn -B verify
 
 demo: deps build
