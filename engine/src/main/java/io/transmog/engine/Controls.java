@@ -15,6 +15,8 @@ public final class Controls {
     private volatile long maxLagMillis;
     private volatile LoadThresholds maxLoad;
     private volatile LoadThresholds criticalLoad;
+    private volatile long criticalLoadHibernateSeconds;
+    private volatile String throttleQuery;
     private volatile String cancelReason;
 
     public Controls(int chunkSize, double niceRatio, long maxLagMillis, LoadThresholds maxLoad, LoadThresholds criticalLoad) {
@@ -88,6 +90,43 @@ public final class Controls {
 
     public void setCriticalLoad(LoadThresholds criticalLoad) {
         this.criticalLoad = criticalLoad;
+    }
+
+    /**
+     * When non-zero, reaching the critical load does not abort: all copying and applying
+     * stops for this many seconds (no status queries either), then the load is checked again.
+     */
+    public long criticalLoadHibernateSeconds() {
+        return criticalLoadHibernateSeconds;
+    }
+
+    public void setCriticalLoadHibernateSeconds(long seconds) {
+        if (seconds < 0 || seconds > 86_400) {
+            throw new MigrationException("critical-load hibernate seconds must be between 0 and 86400, got " + seconds);
+        }
+        this.criticalLoadHibernateSeconds = seconds;
+    }
+
+    /** gh-ost's --throttle-query: a SELECT whose first value, when above zero, throttles; null when unset. */
+    public String throttleQuery() {
+        return throttleQuery;
+    }
+
+    /** Accepts one SELECT statement (no semicolon), or null/blank to remove the query. */
+    public void setThrottleQuery(String query) {
+        if (query == null || query.isBlank()) {
+            this.throttleQuery = null;
+            return;
+        }
+        String trimmed = query.strip();
+        if (!trimmed.regionMatches(true, 0, "SELECT", 0, 6) || trimmed.length() == 6
+                || !Character.isWhitespace(trimmed.charAt(6)) && trimmed.charAt(6) != '(') {
+            throw new MigrationException("throttle query must be a SELECT statement, got \"" + trimmed + "\"");
+        }
+        if (trimmed.indexOf(';') >= 0) {
+            throw new MigrationException("throttle query must be a single SELECT statement without ';'");
+        }
+        this.throttleQuery = trimmed;
     }
 
     /** Asks the migration to stop and clean up (SIGTERM, resource deletion). */

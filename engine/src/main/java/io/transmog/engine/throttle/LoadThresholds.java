@@ -2,6 +2,7 @@ package io.transmog.engine.throttle;
 
 import io.transmog.engine.MigrationException;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -9,6 +10,11 @@ import java.util.regex.Pattern;
 /** gh-ost's load expression: {@code Threads_running=25,Threads_connected=500} (global status names). */
 public record LoadThresholds(Map<String, Long> limits) {
     private static final Pattern NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+
+    /** Keeps the order the limits were written in, so they print back as given. */
+    public LoadThresholds {
+        limits = Collections.unmodifiableMap(new LinkedHashMap<>(limits));
+    }
 
     public static LoadThresholds none() {
         return new LoadThresholds(Map.of());
@@ -30,7 +36,7 @@ public record LoadThresholds(Map<String, Long> limits) {
                 throw new MigrationException(option + ": \"" + pair[1].trim() + "\" is not a whole number");
             }
         }
-        return new LoadThresholds(Map.copyOf(limits));
+        return new LoadThresholds(limits);
     }
 
     public boolean isEmpty() {
