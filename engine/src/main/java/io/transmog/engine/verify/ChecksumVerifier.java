@@ -1,0 +1,412 @@
+package io.transmog.engine.verify;
+
+import io.transmog.engine.MigrationException;
+import io.transmog.engine.db.Retry;
+import io.transmog.engine.db.Warnings;
+import io.transmog.engine.inspect.ColumnInfo;
+import io.transmog.engine.inspect.MigrationPlan;
+import io.transmog.engine.inspect.MigrationPlan.ColumnPair;
+import io.transmog.engine.sql.BoundStatement;
+import io.transmog.engine.sql.Identifiers;
+import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.KeyTuple;
+import io.transmog.engine.sql.SqlBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.math.BigInteger;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Verification before cut-over: compares the original with the ghost table chunk by chunk
+ * (ranges of the chunking key, cut from the original's key like the copy), each chunk as
+ * a row count plus a 128-bit XOR of per-row MD5s over every copied column. Each value is
+ * projected so that equal data gives equal bytes on both sides even where the ALTER
+ * changed its type (the original is converted through the ghost's type the way the copy
+ * converts it); columns without an exact projection are left out and listed by
+ * {@link #unverifiedColumns()}.
+ *
+ * <p>Where the ALTER keeps the key's order, the ghost's rows of a chunk are found by the
+ * same range on the ghost's key columns, so rows missing, changed or extra in the ghost
+ * show in the chunk they belong to. Where it does not (a key column's collation, ENUM or
+ * SET members change), the ghost's rows are found by joining the chunk's original rows on
+ * the key, and ghost rows without an original row are looked up once per pass and
+ * reported as single-key ranges.
+ *
+ * <p>Not thread-safe; one verification at a time.
+ */
+public final class ChecksumVerifier {
+    private static final Logger LOG = LoggerFactory.getLogger(ChecksumVerifier.class);
+
+    private final SqlBuilder sql;
+    private final int chunkSize;
+    private final List<KeyColumn> key;
+    private final List<String> originalTerms = new ArrayList<>();
+    private final List<String> ghostTerms = new ArrayList<>();
+    private final List<String> unverified = new ArrayList<>();
+    /** Null: ghost rows of a range are found by the ghost's key (range mode); else why they are joined. */
+    private final String keyOrderDifference;
+    /** Non-null when the tables cannot be compared at all. */
+    private final String unsupported;
+    private long rowsCompared;
+    private long chunksCompared;
+
+    public ChecksumVerifier(MigrationPlan plan, SqlBuilder sql, int chunkSize) {
+        if (chunkSize < 1) {
+            throw new IllegalArgumentException("chunk size must be positive, not " + chunkSize);
+        }
+        this.sql = sql;
+        this.chunkSize = chunkSize;
+        this.key = plan.keyColumns();
+        this.keyOrderDifference = sql.ghostKeyOrderDifference();
+        this.unsupported = keyOrderDifference == null ? null : sql.ghostKeyJoinProblem();
+        for (ColumnPair pair : plan.copiedColumns()) {
+            ColumnInfo original = plan.original().requireColumn(pair.original());
+            ColumnInfo ghost = plan.ghost().requireColumn(pair.ghost());
+            String[] projection = unsupported == null ? SqlBuilder.checksumProjection(original, ghost) : null;
+            if (projection == null) {
+                unverified.add(describe(pair) + ": " + (unsupported != null ? unsupported
+                        : "its type changes from " + typeOf(original) + " to " + typeOf(ghost)
+                          + ", which has no exact SQL projection to compare by"));
+            } else {
+                originalTerms.add(projection[0]);
+                ghostTerms.add(projection[1]);
+            }
+        }
+        if (unsupported != null) {
+            LOG.warn("the ghost table of {} cannot be verified: {}", plan.names().qualifiedOriginal(), unsupported);
+        } else if (keyOrderDifference != null) {
+            LOG.info("verifying {} by joining on the chunking key: {}", plan.names().qualifiedOriginal(), keyOrderDifference);
+        }
+    }
+
+    /**
+     * Compares original and ghost chunk by chunk inside the caller's consistent snapshot:
+     * the caller has run {@code START TRANSACTION WITH CONSISTENT SNAPSHOT} (REPEATABLE READ)
+     * on {@code snapshot} while both tables were aligned, and commits or rolls it back
+     * afterwards; only non-locking reads run here. Returns the key ranges that differ, in
+     * key order (empty: identical in every verified column). When the tables cannot be
+     * compared at all ({@link #comparesRows()} false) there is nothing to report.
+     */
+    public List<KeyRange> mismatches(Connection snapshot) throws SQLException {
+        rowsCompared = 0;
+        chunksCompared = 0;
+        List<KeyRange> mismatched = new ArrayList<>();
+        if (unsupported != null) {
+            return mismatched;
+        }
+        int isolation = snapshot.getTransactionIsolation();
+        if (isolation == Connection.TRANSACTION_READ_COMMITTED || isolation == Connection.TRANSACTION_READ_UNCOMMITTED) {
+            throw new IllegalStateException("verification needs a consistent snapshot (REPEATABLE READ), the session is at "
+                    + (isolation == Connection.TRANSACTION_READ_COMMITTED ? "READ COMMITTED" : "READ UNCOMMITTED"));
+        }
+        Optional<KeyTuple> first = edge(snapshot, false);
+        Optional<KeyTuple> last = edge(snapshot, true);
+        long matchedInGhost = 0;
+        if (first.isEmpty() || last.isEmpty()) {
+            matchedInGhost += compare(snapshot, null, null, mismatched);
+        } else {
+            KeyTuple from = null;
+            KeyTuple cursor = first.get();
+            boolean cursorInclusive = true;
+            while (true) {
+                KeyTuple end = query(snapshot, sql.chunkEnd(cursor, cursorInclusive, last.get(), chunkSize)).orElse(last.get());
+                boolean finalChunk = end.equals(last.get());
+                // The first and the last chunk are open-ended, so rows the ghost has before the
+                // original's first key or after its last one are counted too.
+                matchedInGhost += compare(snapshot, from, finalChunk ? null : end, mismatched);
+                if (finalChunk) {
+                    break;
+                }
+                from = end;
+                cursor = end;
+                cursorInclusive = false;
+            }
+        }
+        if (keyOrderDifference != null) {
+            // Every ghost row matched by an original row was counted in its chunk: the rest are extra.
+            long extra = count(snapshot, sql.countGhostRows()) - matchedInGhost;
+            if (extra > 0) {
+                List<KeyRange> extras = ghostRowsWithoutOriginal(snapshot);
+                if (extras.size() != extra) {
+                    throw new MigrationException("verification found " + extra + " ghost row(s) matching no row of the original"
+                            + " but could locate " + extras.size() + " of them by key");
+                }
+                mismatched.addAll(extras);
+            }
+        }
+        return mismatched;
+    }
+
+    /**
+     * Re-syncs every key in these ranges from the original, like the applier: per range,
+     * in one transaction on {@code connection}, deletes the ghost's rows of the range and
+     * inserts the original's current rows. Returns the rows inserted.
+     */
+    public long repair(Connection connection, List<KeyRange> ranges) throws SQLException {
+        boolean autoCommit = connection.getAutoCommit();
+        connection.setAutoCommit(false);
+        try {
+            // A ghost row that lost its key (an extra) may hold another unique key's value the
+            // range's real row needs: ranges that hit a duplicate get a second turn at the end.
+            List<KeyRange> pending = new ArrayList<>(ranges);
+            long inserted = 0;
+            for (int round = 1; !pending.isEmpty(); round++) {
+                List<KeyRange> collided = new ArrayList<>();
+                SQLException lastDuplicate = null;
+                for (KeyRange range : pending) {
+                    try {
+                        inserted += resync(connection, range);
+                    } catch (SQLException e) {
+                        if (e.getErrorCode() != Warnings.DUPLICATE_ENTRY) {
+                            throw e;
+                        }
+                        collided.add(range);
+                        lastDuplicate = e;
+                    }
+                }
+                if (!collided.isEmpty() && (round >= 2 || collided.size() == pending.size())) {
+                    throw Warnings.duplicate("re-copying mismatched rows", lastDuplicate.getMessage());
+                }
+                pending = collided;
+            }
+            return inserted;
+        } finally {
+            connection.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** Columns left out of the comparison, each with the reason. */
+    public List<String> unverifiedColumns() {
+        return Collections.unmodifiableList(unverified);
+    }
+
+    /** False when the chunking key changes in a way that leaves no way to match rows: nothing is compared. */
+    public boolean comparesRows() {
+        return unsupported == null;
+    }
+
+    /** Rows of the original compared by the last {@link #mismatches}. */
+    public long rowsCompared() {
+        return rowsCompared;
+    }
+
+    /** Chunks compared by the last {@link #mismatches}. */
+    public long chunksCompared() {
+        return chunksCompared;
+    }
+
+    private long compare(Connection snapshot, KeyTuple from, KeyTuple to, List<KeyRange> mismatched) throws SQLException {
+        Checksum original = checksum(snapshot, sql.checksumOriginalRange(from, false, to, originalTerms));
+        Checksum ghost = checksum(snapshot, keyOrderDifference == null
+                ? sql.checksumGhostRange(from, false, to, ghostTerms)
+                : sql.checksumGhostJoined(from, false, to, ghostTerms));
+        rowsCompared += original.rows();
+        chunksCompared++;
+        if (!original.equals(ghost)) {
+            KeyRange range = new KeyRange(from, false, to, key);
+            LOG.info("verification: ghost differs from the original in {} ({} vs {} rows)", range, ghost.rows(), original.rows());
+            mismatched.add(range);
+        }
+        return ghost.rows();
+    }
+
+    private List<KeyRange> ghostRowsWithoutOriginal(Connection snapshot) throws SQLException {
+        List<KeyRange> extras = new ArrayList<>();
+        try (Statement statement = snapshot.createStatement();
+             ResultSet rs = statement.executeQuery(sql.ghostKeysMissingFromOriginal())) {
+            while (rs.next()) {
+                KeyTuple tuple = read(rs);
+                for (int i = 0; i < key.size(); i++) {
+                    Object value = tuple.values().get(i);
+                    KeyColumn.Kind kind = key.get(i).kind();
+                    if ((kind == KeyColumn.Kind.ENUM || kind == KeyColumn.Kind.SET) && toBigInteger(value).signum() < 0) {
+                        throw new MigrationException("the ghost table has a row whose " + Identifiers.quote(key.get(i).ghost().name())
+                                + " is a member the original's column lacks: it was not copied from the original");
+                    }
+                }
+                LOG.info("verification: the ghost has a row the original lacks, key {}", tuple);
+                extras.add(new KeyRange(tuple, true, tuple, key));
+            }
+        }
+        return extras;
+    }
+
+    private long resync(Connection connection, KeyRange range) throws SQLException {
+        boolean singleKey = range.from() != null && range.fromInclusive() && range.from().equals(range.to());
+        return Retry.onTransientErrors("re-copying " + range, () -> {
+            BoundStatement delete;
+            BoundStatement insert;
+            if (singleKey && keyOrderDifference != null) {
+                delete = sql.deleteFromGhost(List.of(range.from()));
+                insert = sql.insertFromOriginal(List.of(range.from()));
+            } else {
+                delete = keyOrderDifference == null
+                        ? sql.deleteGhostRange(range.from(), range.fromInclusive(), range.to())
+                        : sql.deleteGhostJoined(range.from(), range.fromInclusive(), range.to());
+                insert = sql.copyRange(range.from(), range.fromInclusive(), range.to());
+            }
+            try (PreparedStatement deleting = delete.prepare(connection);
+                 PreparedStatement inserting = insert.prepare(connection)) {
+                deleting.executeUpdate();
+                long rows = inserting.executeLargeUpdate();
+                Warnings.requireNone(inserting, "re-copying mismatched rows");
+                connection.commit();
+                return rows;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        });
+    }
+
+    private Checksum checksum(Connection snapshot, BoundStatement bound) throws SQLException {
+        try (PreparedStatement statement = bound.prepare(snapshot);
+             ResultSet rs = statement.executeQuery()) {
+            rs.next();
+            return new Checksum(rs.getLong(1), rs.getString(2), rs.getString(3));
+        }
+    }
+
+    private static long count(Connection connection, String query) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery(query)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    private Optional<KeyTuple> edge(Connection connection, boolean last) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery(sql.edgeKey(last))) {
+            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+        }
+    }
+
+    private Optional<KeyTuple> query(Connection connection, BoundStatement bound) throws SQLException {
+        try (PreparedStatement statement = bound.prepare(connection);
+             ResultSet rs = statement.executeQuery()) {
+            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
+        }
+    }
+
+    private KeyTuple read(ResultSet rs) throws SQLException {
+        List<Object> values = new ArrayList<>(key.size());
+        for (int i = 0; i < key.size(); i++) {
+            values.add(key.get(i).read(rs, i + 1));
+        }
+        return new KeyTuple(values);
+    }
+
+    private static BigInteger toBigInteger(Object value) {
+        return value instanceof BigInteger big ? big : BigInteger.valueOf(((Number) value).longValue());
+    }
+
+    private static String describe(ColumnPair pair) {
+        return pair.original().equals(pair.ghost()) ? Identifiers.quote(pair.original())
+                : Identifiers.quote(pair.original()) + " (" + Identifiers.quote(pair.ghost()) + " in the ghost)";
+    }
+
+    private static String typeOf(ColumnInfo column) {
+        return column.columnType() + (column.collation() == null ? "" : " " + column.collation());
+    }
+
+    /** Row count and the two halves of the XOR of the rows' MD5s (text, as the server renders them). */
+    private record Checksum(long rows, String high, String low) {
+    }
+
+    /**
+     * A range of the chunking key, in the canonical form of {@link KeyColumn}: {@code from}
+     * exclusive (or inclusive when {@code fromInclusive}), {@code to} inclusive; a null bound
+     * is open. The verifier reports chunks as {@code (from, to]}, and a ghost row without an
+     * original row (when the ALTER changes the key's order) as the single key {@code [k, k]}.
+     */
+    public record KeyRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<KeyColumn> key) {
+        public KeyRange {
+            key = List.copyOf(key);
+        }
+
+        /** Both bounds inclusive. */
+        public KeyRange(KeyTuple from, KeyTuple to, List<KeyColumn> key) {
+            this(from, true, to, key);
+        }
+
+        @Override
+        public String toString() {
+            String columns = key.size() == 1 ? Identifiers.quote(key.get(0).original().name())
+                    : key.stream().map(k -> Identifiers.quote(k.original().name())).collect(Collectors.joining(", ", "(", ")"));
+            if (from != null && fromInclusive && from.equals(to)) {
+                return columns + " = " + render(from);
+            }
+            List<String> bounds = new ArrayList<>();
+            if (from != null) {
+                bounds.add(columns + (fromInclusive ? " >= " : " > ") + render(from));
+            }
+            if (to != null) {
+                bounds.add(columns + " <= " + render(to));
+            }
+            return bounds.isEmpty() ? "every " + columns : String.join(" and ", bounds);
+        }
+
+        private String render(KeyTuple tuple) {
+            List<String> values = new ArrayList<>();
+            for (int i = 0; i < key.size(); i++) {
+                values.add(render(key.get(i), tuple.values().get(i)));
+            }
+            return values.size() == 1 ? values.get(0) : "(" + String.join(", ", values) + ")";
+        }
+
+        private static String render(KeyColumn column, Object value) {
+            return switch (column.kind()) {
+                case TEXT -> {
+                    byte[] bytes = ((KeyColumn.Bytes) value).value();
+                    Charset charset = javaCharset(column.original().charset());
+                    yield charset == null ? value.toString() : quoted(new String(bytes, charset));
+                }
+                case ENUM -> {
+                    int index = toBigInteger(value).intValue();
+                    List<String> members = column.original().members();
+                    yield index >= 1 && index <= members.size() ? quoted(members.get(index - 1)) : String.valueOf(index);
+                }
+                case SET -> {
+                    long mask = toBigInteger(value).longValue();
+                    List<String> members = column.original().members();
+                    List<String> names = new ArrayList<>();
+                    for (int i = 0; i < members.size(); i++) {
+                        if ((mask & (1L << i)) != 0) {
+                            names.add(members.get(i));
+                        }
+                    }
+                    yield quoted(String.join(",", names));
+                }
+                case TEMPORAL -> quoted(String.valueOf(value));
+                default -> String.valueOf(value);
+            };
+        }
+
+        private static String quoted(String text) {
+            return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'";
+        }
+
+        private static Charset javaCharset(String mysqlCharset) {
+            return switch (mysqlCharset == null ? "" : mysqlCharset.toLowerCase(Locale.ROOT)) {
+                case "utf8mb4", "utf8mb3", "utf8" -> StandardCharsets.UTF_8;
+                case "latin1" -> Charset.forName("windows-1252");
+                case "ascii" -> StandardCharsets.US_ASCII;
+                default -> null;
+            };
+        }
+    }
+}

@@ -1,0 +1,369 @@
+package io.transmog.engine.verify;
+
+import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.db.Database;
+import io.transmog.engine.db.Warnings;
+import io.transmog.engine.inspect.Inspector;
+import io.transmog.engine.inspect.MigrationPlan;
+import io.transmog.engine.sql.AlterClauses;
+import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.KeyTuple;
+import io.transmog.engine.sql.SqlBuilder;
+import io.transmog.engine.sql.TableNames;
+import io.transmog.engine.verify.ChecksumVerifier.KeyRange;
+import io.transmog.testdb.MariaDbServer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * ChecksumVerifier on a real MariaDB: plans through the real Inspector, a ghost created
+ * and altered as the migration does, filled with the copy's INSERT ... SELECT.
+ */
+class ChecksumVerifierIT {
+    private static final MariaDbServer SERVER = MariaDbServer.shared();
+
+    /** A table, its seed (a SELECT over seq_1_to_N producing every column) and the ALTER. */
+    record Shape(String name, String columns, String seed, String alter, List<String> unverified, boolean joined) {
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    static Stream<Shape> identicalShapes() {
+        return Stream.of(
+                new Shape("type-changes", "id INT NOT NULL PRIMARY KEY, i INT, v VARCHAR(20), l VARCHAR(30) CHARACTER SET latin1,"
+                        + " d DECIMAL(10,2), e ENUM('a','b','c'), gone INT",
+                        "SELECT seq, IF(seq % 7 = 0, NULL, CAST(seq AS SIGNED) * 1000003 - 2000000000), CONCAT('v', seq, IF(seq % 5 = 0, ' ', '')),"
+                                + " IF(seq % 3 = 0, '', CONCAT('café ½ ', seq)), ROUND(seq * 3.17, 2), ELT(1 + seq % 3, 'a', 'b', 'c'), seq"
+                                + " FROM seq_1_to_3000",
+                        "MODIFY i BIGINT, MODIFY v VARCHAR(40), MODIFY l VARCHAR(30) CHARACTER SET utf8mb4, MODIFY d DECIMAL(12,2),"
+                                + " MODIFY e ENUM('a','b','c','d'), DROP COLUMN gone, ADD COLUMN added INT NOT NULL DEFAULT 5",
+                        List.of(), false),
+                new Shape("same-types", "id BIGINT UNSIGNED NOT NULL PRIMARY KEY, f FLOAT, dbl DOUBLE, b BLOB, bt BIT(7), s SET('x','y','z'),"
+                        + " j JSON, dt DATETIME(6), ts TIMESTAMP(3) NULL, t TIME(2), y YEAR, c CHAR(5), n INT NULL, tx TEXT CHARACTER SET utf8mb4",
+                        "SELECT 18446744073709551615 - seq, RAND() * 1e10, (RAND() - 0.5) * 1e300, IF(seq % 4 = 0, NULL, UNHEX(SHA2(seq, 256))),"
+                                + " seq % 128, seq % 8, JSON_OBJECT('k', seq, 'u', 'ü😀'),"
+                                + " TIMESTAMPADD(MICROSECOND, seq * 7919000123, '2020-01-01'), FROM_UNIXTIME(1500000000 + seq * 1.5),"
+                                + " SEC_TO_TIME(seq * 7.25), 1901 + seq % 200, LEFT(MD5(seq), 1 + seq % 5), NULL, REPEAT('😀z', seq % 40)"
+                                + " FROM seq_1_to_2000",
+                        "ADD COLUMN x INT NULL", List.of(), false),
+                new Shape("conversions", "id INT NOT NULL PRIMARY KEY, f FLOAT, d3 DATETIME(3), d6 DATETIME(6), ts TIMESTAMP NULL, dd DATE,"
+                        + " iv INT, vc VARCHAR(10), vb VARCHAR(20) CHARACTER SET utf8mb4, e ENUM('small','medium','large'),"
+                        + " s SET('a','b','c','d'), bt BIT(5), c5 CHAR(5), tl TEXT CHARACTER SET latin1, di INT, bin BINARY(4)",
+                        "SELECT seq, RAND() * 1e6, TIMESTAMPADD(MICROSECOND, seq * 7919000123, '2020-01-01'),"
+                                + " TIMESTAMPADD(MICROSECOND, seq * 7919000123, '2020-01-01'), FROM_UNIXTIME(1500000000 + seq * 37),"
+                                + " IF(seq % 50 = 0, '0000-00-00', DATE('2000-01-01') + INTERVAL seq DAY), CAST(seq AS SIGNED) * 37 - 5000,"
+                                + " CONCAT('x', seq, IF(seq % 2 = 0, '  ', '')), CONCAT('ü', seq), ELT(1 + seq % 3, 'small', 'medium', 'large'),"
+                                + " seq % 16, seq % 32, LEFT(MD5(seq), 5), REPEAT('é', seq % 30), seq, UNHEX(LPAD(HEX(seq), 8, '0'))"
+                                + " FROM seq_1_to_2000",
+                        "MODIFY f DOUBLE, MODIFY d3 DATETIME(6), MODIFY d6 DATETIME(3), MODIFY ts TIMESTAMP(6) NULL, MODIFY dd DATETIME,"
+                                + " MODIFY iv VARCHAR(20), MODIFY vc CHAR(10), MODIFY vb VARBINARY(80),"
+                                + " MODIFY e ENUM('tiny','large','small','medium','huge'), MODIFY s SET('d','c','b','a','e'),"
+                                + " MODIFY bt BIT(12), MODIFY c5 CHAR(9), MODIFY tl MEDIUMTEXT CHARACTER SET utf8mb4, MODIFY di DECIMAL(14,3),"
+                                + " MODIFY bin BINARY(6)",
+                        List.of(), false),
+                new Shape("unverifiable-columns", "id INT NOT NULL PRIMARY KEY, dbl DOUBLE, s VARCHAR(10), ok INT",
+                        "SELECT seq, seq / 4, seq, seq FROM seq_1_to_500",
+                        "MODIFY dbl FLOAT, MODIFY s INT, MODIFY ok BIGINT", List.of("`dbl`", "`s`"), false),
+                new Shape("composite-text-key-recollated", "region VARCHAR(20) CHARACTER SET latin1 NOT NULL, id INT NOT NULL,"
+                        + " v VARCHAR(20) CHARACTER SET latin1, PRIMARY KEY (region, id)",
+                        "SELECT ELT(1 + seq % 6, 'eu', 'us', 'ápac', 'Zone', 'x', 'Ärger'), seq, CONCAT('ö', seq) FROM seq_1_to_3000",
+                        "CONVERT TO CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci", List.of(), true),
+                new Shape("enum-key-reordered", "kind ENUM('x','y','z') NOT NULL, n INT NOT NULL, v INT, PRIMARY KEY (kind, n)",
+                        "SELECT ELT(1 + seq % 3, 'x', 'y', 'z'), seq, seq * 3 FROM seq_1_to_3000",
+                        "MODIFY kind ENUM('z','w','x','y') NOT NULL", List.of(), true),
+                new Shape("binary-key-widened", "k BINARY(8) NOT NULL PRIMARY KEY, v INT",
+                        "SELECT UNHEX(LPAD(HEX(seq * 2654435761), 16, '0')), seq FROM seq_1_to_3000",
+                        "MODIFY k BINARY(12) NOT NULL", List.of(), false),
+                new Shape("datetime-key-widened", "dt DATETIME NOT NULL PRIMARY KEY, v INT",
+                        "SELECT TIMESTAMPADD(SECOND, seq * 7919, '2020-01-01'), seq FROM seq_1_to_3000",
+                        "MODIFY dt DATETIME(6) NOT NULL, ADD COLUMN w INT", List.of(), false),
+                new Shape("empty", "id INT NOT NULL PRIMARY KEY, v INT", "SELECT 1, 1 FROM seq_1_to_1 WHERE FALSE",
+                        "ADD COLUMN w INT", List.of(), false));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("identicalShapes")
+    void identicalTablesHaveNoMismatches(Shape shape) throws Exception {
+        Fixture fixture = Fixture.create(shape);
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 250);
+        assertThat(verifier.unverifiedColumns()).as("unverified columns")
+                .hasSize(shape.unverified().size())
+                .allSatisfy(reason -> assertThat(shape.unverified().stream().anyMatch(reason::startsWith)).as(reason).isTrue());
+        assertThat(verifier.comparesRows()).isTrue();
+        assertThat(fixture.mismatches(verifier)).isEmpty();
+        long rows = SERVER.queryLong(fixture.database, "SELECT COUNT(*) FROM `t`");
+        assertThat(verifier.rowsCompared()).isEqualTo(rows);
+        assertThat(verifier.chunksCompared()).isEqualTo(Math.max(1, (rows + 249) / 250));
+
+        // Every verified column of every row is compared: changing any one value is noticed.
+        if (rows > 0) {
+            for (MigrationPlan.ColumnPair pair : fixture.plan.copiedColumns()) {
+                boolean verified = verifier.unverifiedColumns().stream().noneMatch(u -> u.startsWith("`" + pair.original() + "`"));
+                boolean keyColumn = fixture.plan.keyColumns().stream().anyMatch(k -> k.ghost().name().equals(pair.ghost()));
+                if (!verified || keyColumn) {
+                    continue;
+                }
+                String column = "`" + pair.ghost() + "`";
+                SERVER.execute(fixture.database, "CREATE TABLE `saved` AS SELECT * FROM `_t_gho`",
+                        "UPDATE `_t_gho` SET " + column + " = IF(" + column + " IS NULL, " + someValue(fixture, pair.ghost()) + ", NULL) LIMIT 1");
+                assertThat(fixture.mismatches(verifier)).as("after changing one value of " + column).hasSize(1);
+                SERVER.execute(fixture.database, "DELETE FROM `_t_gho`", "INSERT INTO `_t_gho` SELECT * FROM `saved`", "DROP TABLE `saved`");
+            }
+            assertThat(fixture.mismatches(verifier)).isEmpty();
+        }
+    }
+
+    /** A non-NULL value the column accepts, taken from another row, or a constant. */
+    private static String someValue(Fixture fixture, String ghostColumn) {
+        String type = fixture.plan.ghost().requireColumn(ghostColumn).dataType();
+        return switch (type) {
+            case "enum", "set" -> "1";
+            case "bit" -> "b'1'";
+            case "date", "datetime", "timestamp" -> "'2001-02-03'";
+            case "time" -> "'01:02:03'";
+            case "year" -> "2001";
+            case "binary", "varbinary", "blob" -> "0x01";
+            case "longtext" -> "'{}'";
+            default -> "'1'";
+        };
+    }
+
+    static Stream<String> corruptionModes() {
+        return Stream.of("range", "joined");
+    }
+
+    /**
+     * Range mode: keys 2, 4, ... 20000 (10000 rows), chunks of 1000. Joined mode: the same
+     * rows under a latin1 key the ALTER re-collates ('k00002' ... 'k20000').
+     */
+    private static Fixture corruptionFixture(String mode) throws Exception {
+        return Fixture.create("range".equals(mode)
+                ? new Shape("range", "id INT NOT NULL PRIMARY KEY, v VARCHAR(30), n INT",
+                "SELECT seq * 2, CONCAT('value ', seq), seq FROM seq_1_to_10000", "MODIFY n BIGINT", List.of(), false)
+                : new Shape("joined", "id VARCHAR(10) CHARACTER SET latin1 NOT NULL PRIMARY KEY, v VARCHAR(30), n INT",
+                "SELECT CONCAT('k', LPAD(seq * 2, 5, '0')), CONCAT('value ', seq), seq FROM seq_1_to_10000",
+                "MODIFY id VARCHAR(10) CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci NOT NULL, MODIFY n BIGINT", List.of(), true));
+    }
+
+    private static String keyLiteral(String mode, long key) {
+        return "range".equals(mode) ? Long.toString(key) : String.format("'k%05d'", key);
+    }
+
+    /** The row number a key tuple stands for, in either mode. */
+    private static long keyNumber(KeyTuple tuple) {
+        Object value = tuple.values().get(0);
+        if (value instanceof KeyColumn.Bytes bytes) {
+            return Long.parseLong(new String(bytes.value(), StandardCharsets.ISO_8859_1).substring(1));
+        }
+        return ((Number) value).longValue();
+    }
+
+    private static boolean contains(KeyRange range, long key) {
+        boolean afterFrom = range.from() == null
+                || (range.fromInclusive() ? key >= keyNumber(range.from()) : key > keyNumber(range.from()));
+        boolean beforeTo = range.to() == null || key <= keyNumber(range.to());
+        return afterFrom && beforeTo;
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corruptionModes")
+    void reportsExactlyTheChunkOfAChangedRowAndRepairsIt(String mode) throws Exception {
+        Fixture fixture = corruptionFixture(mode);
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        assertThat(fixture.mismatches(verifier)).isEmpty();
+
+        SERVER.execute(fixture.database, "UPDATE `_t_gho` SET `v` = 'corrupt' WHERE `id` = " + keyLiteral(mode, 8642));
+        List<KeyRange> changed = fixture.mismatches(verifier);
+        assertThat(changed).hasSize(1);
+        assertThat(contains(changed.get(0), 8642)).as(changed.get(0).toString()).isTrue();
+        assertThat(changed.get(0).from()).isNotNull();
+        assertThat(changed.get(0).to()).isNotNull();
+        assertThat(keyNumber(changed.get(0).to()) - keyNumber(changed.get(0).from())).as("one chunk of 1000 rows").isEqualTo(2000);
+        System.out.printf("[%s] changed row 8642 reported as %s%n", mode, changed.get(0));
+        assertThat(changed.get(0).toString()).contains("`id` > ").contains(" and `id` <= ");
+
+        assertThat(fixture.repairAndExpectClean(verifier, changed)).as("rows re-copied").isEqualTo(1000);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corruptionModes")
+    void reportsADeletedRowAndRepairsIt(String mode) throws Exception {
+        Fixture fixture = corruptionFixture(mode);
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        SERVER.execute(fixture.database, "DELETE FROM `_t_gho` WHERE `id` = " + keyLiteral(mode, 13000));
+        List<KeyRange> changed = fixture.mismatches(verifier);
+        assertThat(changed).hasSize(1);
+        assertThat(contains(changed.get(0), 13000)).as(changed.get(0).toString()).isTrue();
+        assertThat(fixture.repairAndExpectClean(verifier, changed)).as("rows re-copied").isEqualTo(1000);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corruptionModes")
+    void reportsExtraRowsAndRepairsThem(String mode) throws Exception {
+        Fixture fixture = corruptionFixture(mode);
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        // Between two keys, before the first key and after the last one.
+        for (long key : new long[] {5001, 1, 30001}) {
+            SERVER.execute(fixture.database, "INSERT INTO `_t_gho` (`id`, `v`, `n`) VALUES (" + keyLiteral(mode, key) + ", 'extra', 0)");
+        }
+        List<KeyRange> changed = fixture.mismatches(verifier);
+        System.out.printf("[%s] extra rows 5001, 1, 30001 reported as %s%n", mode, changed);
+        assertThat(changed).hasSize(3);
+        for (long key : new long[] {5001, 1, 30001}) {
+            assertThat(changed).as("range holding " + key).filteredOn(r -> contains(r, key)).hasSize(1);
+        }
+        if ("range".equals(mode)) {
+            assertThat(changed).filteredOn(r -> contains(r, 1)).allSatisfy(r -> assertThat(r.from()).isNull());
+            assertThat(changed).filteredOn(r -> contains(r, 30001)).allSatisfy(r -> assertThat(r.to()).isNull());
+        } else {
+            // Joined: each extra ghost row is reported as its own key.
+            assertThat(changed).allSatisfy(r -> assertThat(r.from()).isEqualTo(r.to()));
+        }
+        assertThat(fixture.repairAndExpectClean(verifier, changed)).as("rows re-copied")
+                .isEqualTo("range".equals(mode) ? 3000 : 0);
+    }
+
+    @Test
+    void nullEmptyStringZeroByteAndShiftedValuesAreToldApart() throws Exception {
+        Fixture fixture = Fixture.create(new Shape("nulls", "id INT NOT NULL PRIMARY KEY, s VARCHAR(10) NULL, b VARBINARY(10) NULL,"
+                + " a VARCHAR(10) NOT NULL, c VARCHAR(10) NOT NULL, ci VARCHAR(10) NULL",
+                "SELECT seq, IF(seq = 1, NULL, ''), IF(seq = 1, '', NULL), 'ab', 'c', 'x' FROM seq_1_to_3", "ADD COLUMN z INT", List.of(), false));
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        assertThat(fixture.mismatches(verifier)).isEmpty();
+
+        // Row 1 has s NULL and b ''; rows 2 and 3 have s '' and b NULL.
+        List<String[]> corruptions = List.of(
+                new String[] {"1", "`s` = ''", "`s` = NULL"},              // NULL vs ''
+                new String[] {"2", "`s` = NULL", "`s` = ''"},              // '' vs NULL
+                new String[] {"1", "`b` = 0x00", "`b` = ''"},              // '' vs 0x00
+                new String[] {"2", "`b` = ''", "`b` = NULL"},              // NULL vs '' (binary)
+                new String[] {"2", "`b` = 0x00", "`b` = NULL"},            // NULL vs 0x00
+                new String[] {"3", "`a` = 'a', `c` = 'bc'", "`a` = 'ab', `c` = 'c'"}, // ('ab','c') vs ('a','bc')
+                new String[] {"3", "`ci` = 'X'", "`ci` = 'x'"},            // equal under the collation, different data
+                new String[] {"3", "`ci` = 'x '", "`ci` = 'x'"});          // equal under PAD SPACE, different data
+        for (String[] change : corruptions) {
+            SERVER.execute(fixture.database, "UPDATE `_t_gho` SET " + change[1] + " WHERE `id` = " + change[0]);
+            assertThat(fixture.mismatches(verifier)).as(change[1]).hasSize(1);
+            SERVER.execute(fixture.database, "UPDATE `_t_gho` SET " + change[2] + " WHERE `id` = " + change[0]);
+            assertThat(fixture.mismatches(verifier)).as("after undoing " + change[1]).isEmpty();
+        }
+    }
+
+    @Test
+    void aKeyWhoseTypeChangesBeyondMappingLeavesEveryColumnUnverified() throws Exception {
+        String database = SERVER.createDatabase("verify_unmappable_key");
+        SERVER.execute(database, "CREATE TABLE `t` (id INT NOT NULL PRIMARY KEY, v INT)", "INSERT INTO `t` SELECT seq, seq FROM seq_1_to_10");
+        try (Connection connection = Fixture.connect(database)) {
+            MigrationPlan plan = new Inspector(connection).plan(TableNames.of(database, "t"),
+                    AlterClauses.parse("MODIFY id VARCHAR(20) NOT NULL"), false, false);
+            ChecksumVerifier verifier = new ChecksumVerifier(plan, new SqlBuilder(plan), 1000);
+            assertThat(verifier.comparesRows()).isFalse();
+            assertThat(verifier.unverifiedColumns()).hasSize(2)
+                    .allSatisfy(reason -> assertThat(reason).contains("chunking key column `id` changes from int(11) to varchar(20)"));
+            Database.execute(connection, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            assertThat(verifier.mismatches(connection)).isEmpty();
+            Database.execute(connection, "ROLLBACK");
+        }
+    }
+
+    @Test
+    void snapshotHidesChangesCommittedAfterIt() throws Exception {
+        Fixture fixture = corruptionFixture("range");
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        try (Connection snapshot = fixture.connect()) {
+            Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            // Committed after the snapshot: invisible to the verification.
+            SERVER.execute(fixture.database, "UPDATE `t` SET `v` = 'later' WHERE `id` = 100", "DELETE FROM `_t_gho` WHERE `id` = 19000");
+            assertThat(verifier.mismatches(snapshot)).isEmpty();
+            Database.execute(snapshot, "ROLLBACK");
+        }
+        assertThat(fixture.mismatches(verifier)).hasSize(2);
+    }
+
+    @Test
+    void throughputOn200kRows() throws Exception {
+        Fixture fixture = Fixture.create(new Shape("throughput", "id INT NOT NULL PRIMARY KEY, a INT, b VARCHAR(64), c DATETIME(6),"
+                + " d DECIMAL(12,2), e VARCHAR(255) CHARACTER SET latin1, f DOUBLE",
+                "SELECT seq, seq * 7, MD5(seq), TIMESTAMPADD(MICROSECOND, seq * 7919000123, '2020-01-01'), seq / 7,"
+                        + " REPEAT(CHAR(65 + seq % 26), 1 + seq % 100), seq / 3 FROM seq_1_to_200000",
+                "MODIFY a BIGINT, MODIFY e VARCHAR(255) CHARACTER SET utf8mb4, ADD COLUMN g INT", List.of(), false));
+        for (int chunkSize : new int[] {1000, 5000}) {
+            ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, chunkSize);
+            long started = System.nanoTime();
+            List<KeyRange> mismatches = fixture.mismatches(verifier);
+            double seconds = (System.nanoTime() - started) / 1e9;
+            assertThat(mismatches).isEmpty();
+            assertThat(verifier.rowsCompared()).isEqualTo(200_000);
+            System.out.printf("[throughput] chunk %d: verified %d rows (%d chunks, 7 columns, 2 type changes) in %.2f s: %.0f rows/s%n",
+                    chunkSize, verifier.rowsCompared(), verifier.chunksCompared(), seconds, verifier.rowsCompared() / seconds);
+        }
+    }
+
+    /** One table, its plan, and its ghost filled by the copy's INSERT ... SELECT. */
+    private record Fixture(String database, MigrationPlan plan, SqlBuilder sql) {
+        static Fixture create(Shape shape) throws Exception {
+            String database = SERVER.createDatabase("verify_" + shape.name());
+            SERVER.execute(database, "CREATE TABLE `t` (" + shape.columns() + ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4",
+                    "INSERT INTO `t` " + shape.seed());
+            Fixture fixture;
+            try (Connection connection = connect(database)) {
+                MigrationPlan plan = new Inspector(connection).plan(TableNames.of(database, "t"), AlterClauses.parse(shape.alter()), false, false);
+                SqlBuilder sql = new SqlBuilder(plan);
+                fixture = new Fixture(database, plan, sql);
+                Database.execute(connection, sql.createGhost());
+                Database.execute(connection, SqlBuilder.alterTable(plan.names().qualifiedGhost(), shape.alter()));
+                try (PreparedStatement copy = sql.copyRange(null, false, null).prepare(connection)) {
+                    copy.executeLargeUpdate();
+                    Warnings.requireNone(copy, "copying " + shape.name());
+                }
+            }
+            assertThat(new ChecksumVerifier(fixture.plan, fixture.sql, 1000).comparesRows()).isTrue();
+            assertThat(fixture.sql.ghostKeyOrderDifference() != null).as("verified by joining on the key").isEqualTo(shape.joined());
+            return fixture;
+        }
+
+        Connection connect() {
+            return connect(database);
+        }
+
+        static Connection connect(String database) {
+            return new Database(new ConnectionConfig(SERVER.host(), SERVER.port(), SERVER.user(), SERVER.password(), database)).connect();
+        }
+
+        List<KeyRange> mismatches(ChecksumVerifier verifier) throws SQLException {
+            try (Connection snapshot = connect()) {
+                Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+                try {
+                    return verifier.mismatches(snapshot);
+                } finally {
+                    Database.execute(snapshot, "ROLLBACK");
+                }
+            }
+        }
+
+        long repairAndExpectClean(ChecksumVerifier verifier, List<KeyRange> ranges) throws Exception {
+            long inserted;
+            try (Connection connection = connect()) {
+                inserted = verifier.repair(connection, ranges);
+            }
+            assertThat(mismatches(verifier)).as("after repair").isEmpty();
+            String original = SERVER.queryString(database, "SELECT CONCAT(COUNT(*), ':', BIT_XOR(CRC32(CONCAT_WS('|', `id`, `v`, `n`)))) FROM `t`");
+            String ghost = SERVER.queryString(database, "SELECT CONCAT(COUNT(*), ':', BIT_XOR(CRC32(CONCAT_WS('|', `id`, `v`, `n`)))) FROM `_t_gho`");
+            assertThat(ghost).as("ghost after repair").isEqualTo(original);
+            return inserted;
+        }
+    }
+}
