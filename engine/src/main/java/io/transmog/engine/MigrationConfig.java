@@ -22,6 +22,8 @@ public record MigrationConfig(
         int dmlBatchSize,
         long heartbeatIntervalMillis,
         long binlogServerId,
+        long checkpointIntervalMillis,
+        boolean skipChecksum,
         Path postponeCutOverFlagFile,
         Throttler.Settings throttling) {
 
@@ -44,7 +46,9 @@ public record MigrationConfig(
         private int cutOverRetries = 60;
         private int dmlBatchSize = 100;
         private long heartbeatIntervalMillis = 100;
-        private long binlogServerId = 99_999;
+        private long binlogServerId;
+        private long checkpointIntervalMillis = 1000;
+        private boolean skipChecksum;
         private Path postponeCutOverFlagFile;
         private Path throttleFlagFile;
         private Path throttleAdditionalFlagFile;
@@ -68,6 +72,8 @@ public record MigrationConfig(
         public Builder dmlBatchSize(int value) { dmlBatchSize = value; return this; }
         public Builder heartbeatIntervalMillis(long value) { heartbeatIntervalMillis = value; return this; }
         public Builder binlogServerId(long value) { binlogServerId = value; return this; }
+        public Builder checkpointIntervalMillis(long value) { checkpointIntervalMillis = value; return this; }
+        public Builder skipChecksum(boolean value) { skipChecksum = value; return this; }
         public Builder postponeCutOverFlagFile(Path value) { postponeCutOverFlagFile = value; return this; }
         public Builder throttleFlagFile(Path value) { throttleFlagFile = value; return this; }
         public Builder throttleAdditionalFlagFile(Path value) { throttleAdditionalFlagFile = value; return this; }
@@ -83,7 +89,7 @@ public record MigrationConfig(
             }
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
-                    cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, postponeCutOverFlagFile,
+                    cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }

@@ -5,6 +5,10 @@ import io.transmog.engine.binlog.BinlogPosition;
 import io.transmog.engine.binlog.BinlogStreamer;
 import io.transmog.engine.binlog.ChangedKeys;
 import io.transmog.engine.binlog.Changelog;
+import io.transmog.engine.checkpoint.Checkpoint;
+import io.transmog.engine.checkpoint.Checkpointer;
+import io.transmog.engine.checkpoint.CrashPoints;
+import io.transmog.engine.checkpoint.Resumption;
 import io.transmog.engine.copy.RowCopier;
 import io.transmog.engine.cutover.CutOver;
 import io.transmog.engine.db.Database;
@@ -15,12 +19,14 @@ import io.transmog.engine.sql.Identifiers;
 import io.transmog.engine.sql.SqlBuilder;
 import io.transmog.engine.sql.TableNames;
 import io.transmog.engine.throttle.Throttler;
+import io.transmog.engine.verify.ChecksumVerifier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -39,6 +45,9 @@ public final class Migrator {
     private static final int CHANGED_KEYS_CAPACITY = 100_000;
     private static final long IDLE_MILLIS = 50;
     private static final long PROGRESS_LOG_MILLIS = 5_000;
+    /** Changes go first, but for at most this long between two chunks, so the copy always advances. */
+    private static final long APPLY_SLICE_MILLIS = 500;
+    private static final int VERIFY_PASSES = 3;
 
     private final MigrationConfig config;
     private final Controls controls;
@@ -46,6 +55,8 @@ public final class Migrator {
     private final Database database;
     private final TableNames names;
     private volatile CompletableFuture<Void> catchUpRequest;
+    /** Set by validation when an earlier run of this migration left a usable checkpoint. */
+    private Optional<Checkpoint> resumeFrom = Optional.empty();
     /** Set once the RENAME went through: from then on the migration has happened, whatever fails after. */
     private volatile boolean swapped;
     private long lastProgressLog;
@@ -84,7 +95,9 @@ public final class Migrator {
         }
         boolean created = false;
         try {
-            createTables(plan);
+            if (resumeFrom.isEmpty()) {
+                createTables(plan);
+            }
             created = true;
             migrate(plan);
             return status.snapshot();
@@ -121,10 +134,14 @@ public final class Migrator {
             Inspector inspector = new Inspector(connection);
             inspector.checkBinlog();
             MigrationPlan plan = inspector.plan(names, alter, config.approveRenamedColumns(), config.exactRowCount());
-            requireFree(inspector, names.ghost(), config.initiallyDropGhostTable(), "--initially-drop-ghost-table");
-            requireFree(inspector, names.changelog(), config.initiallyDropGhostTable(), "--initially-drop-ghost-table");
+            resumeFrom = config.initiallyDropGhostTable() ? Optional.empty() : Resumption.find(connection, plan);
             requireFree(inspector, names.old(), config.initiallyDropOldTable(), "--initially-drop-old-table");
-            requireFree(inspector, names.sentry(), config.initiallyDropOldTable(), "--initially-drop-old-table");
+            if (!config.initiallyDropOldTable()) {
+                CutOver.requireNoForeignSentry(connection, names);
+            }
+            resumeFrom.ifPresent(checkpoint -> LOG.info("table={} phase=Validating resuming from the checkpoint at {}: {} rows"
+                    + " copied{}", names.original(), checkpoint.binlog(), checkpoint.rowsCopied(),
+                    checkpoint.copyDone() ? ", copy complete" : " up to key " + checkpoint.copiedUpTo()));
             status.plan(plan.describe());
             status.rowsEstimated(plan.estimatedRows());
             LOG.info("table={} phase=Validating plan: key {} {}, ~{} rows, {} columns copied", names.original(),
@@ -178,14 +195,29 @@ public final class Migrator {
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables());
              Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())) {
             // The stream must start before the first row is copied: every change after this position is seen.
-            streamer.start(BinlogPosition.current(copyConnection));
+            // A resumed run starts where its checkpoint says every earlier change is in the ghost.
+            Checkpoint resumed = resumeFrom.orElse(null);
+            streamer.start(resumed != null ? resumed.binlog() : BinlogPosition.current(copyConnection));
             heartbeat.scheduleWithFixedDelay(() -> writeHeartbeat(changelog), 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
             status.lagSources(changelog::lagMillis, throttler::replicaLagMillis);
-            Loop loop = new Loop(streamer, throttler, changelog, changedKeys,
-                    new Applier(applyConnection, sql, changedKeys),
-                    new RowCopier(copyConnection, sql, plan.keyColumns(), ghostKeyName));
+            Checkpointer checkpointer = new Checkpointer(changelog, plan.alter(),
+                    Resumption.ghostSchema(copyConnection, names), config.checkpointIntervalMillis(), plan.estimatedRows());
+            if (resumed == null) {
+                // Before anything is copied or applied: a crash from here on leaves a checkpoint to resume from.
+                checkpointer.write(streamer.transactionBoundary(), "", null, false, 0, 0);
+            }
+            Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer,
+                    new Applier(applyConnection, sql, changedKeys, resumed == null ? 0 : resumed.eventsApplied()),
+                    new RowCopier(copyConnection, sql, plan.keyColumns(), ghostKeyName,
+                            resumed == null ? null : resumed.copiedUpTo(), resumed != null && resumed.copyDone(),
+                            resumed == null ? 0 : resumed.rowsCopied()));
             loop.copy();
             loop.awaitCutOverGo();
+            if (config.skipChecksum()) {
+                LOG.warn("table={} phase=AwaitingCutOver checksum verification skipped (--skip-checksum)", names.original());
+            } else {
+                loop.verify(new ChecksumVerifier(plan, sql, controls.chunkSize()), sql);
+            }
             loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds()));
         } finally {
             heartbeat.shutdownNow();
@@ -224,15 +256,17 @@ public final class Migrator {
         private final Throttler throttler;
         private final Changelog changelog;
         private final ChangedKeys changedKeys;
+        private final Checkpointer checkpointer;
         private final Applier applier;
         private final RowCopier copier;
 
         Loop(BinlogStreamer streamer, Throttler throttler, Changelog changelog, ChangedKeys changedKeys,
-             Applier applier, RowCopier copier) {
+             Checkpointer checkpointer, Applier applier, RowCopier copier) {
             this.streamer = streamer;
             this.throttler = throttler;
             this.changelog = changelog;
             this.changedKeys = changedKeys;
+            this.checkpointer = checkpointer;
             this.applier = applier;
             this.copier = copier;
         }
@@ -243,18 +277,25 @@ public final class Migrator {
                 if (!mayWrite(Phase.Copying)) {
                     continue;
                 }
-                applier.applyPending(config.dmlBatchSize());
+                applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
                 long started = System.nanoTime();
                 copier.copyNextChunk(controls.chunkSize());
                 report();
+                checkpointIfDue();
                 serveCatchUp();
-                double nice = controls.niceRatio();
-                if (nice > 0) {
-                    Thread.sleep((long) (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) * nice));
-                }
+                niceSleep((long) (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) * controls.niceRatio()));
             }
             status.copyFinished();
             LOG.info("table={} phase=Copying row copy complete: {} rows", names.original(), copier.rowsCopied());
+            checkpoint();
+        }
+
+        /** Sleeps in short slices, so a pause or cancel lands within the promised 2 s whatever the ratio. */
+        private void niceSleep(long millis) throws InterruptedException {
+            long until = System.currentTimeMillis() + millis;
+            while (System.currentTimeMillis() < until && !controls.paused() && controls.cancelReason() == null) {
+                Thread.sleep(Math.min(IDLE_MILLIS, Math.max(1, until - System.currentTimeMillis())));
+            }
         }
 
         /** Stays in AwaitingCutOver, applying changes, while the cut-over is postponed. */
@@ -268,10 +309,58 @@ public final class Migrator {
                     status.phase(Phase.AwaitingCutOver, "cut-over postponed: " + postponedBy.get());
                     applier.applyPending(config.dmlBatchSize());
                     report();
+                    checkpointIfDue();
                     serveCatchUp();
                     Thread.sleep(IDLE_MILLIS);
                 }
             }
+        }
+
+        /**
+         * Compares original and ghost chunk by chunk in one consistent snapshot: writes to
+         * the original stop (READ lock) just long enough to drain the stream and open the
+         * snapshot. Mismatched chunks are re-synced and everything is compared again.
+         */
+        void verify(ChecksumVerifier verifier, SqlBuilder sql) throws Exception {
+            verifier.unverifiedColumns().forEach(column -> LOG.warn("table={} phase=AwaitingCutOver not verified by checksum: {}",
+                    names.original(), column));
+            if (!verifier.comparesRows()) {
+                LOG.warn("table={} phase=AwaitingCutOver checksum verification impossible for this ALTER; continuing without",
+                        names.original());
+                return;
+            }
+            List<ChecksumVerifier.KeyRange> mismatched = List.of();
+            for (int pass = 1; pass <= VERIFY_PASSES; pass++) {
+                checkAbort();
+                status.phase(Phase.AwaitingCutOver, "verifying checksums of original and ghost, pass " + pass);
+                long started = System.nanoTime();
+                try (Connection locker = database.connect(); Connection snapshot = database.connect()) {
+                    Database.execute(locker, "SET SESSION lock_wait_timeout = " + config.cutOverLockTimeoutSeconds());
+                    Database.execute(locker, sql.lockOriginalForRead());
+                    try {
+                        drain(config.cutOverLockTimeoutSeconds() * 1000L);
+                        Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+                    } finally {
+                        Database.execute(locker, "UNLOCK TABLES");
+                    }
+                    mismatched = verifier.mismatches(snapshot);
+                    Database.execute(snapshot, "COMMIT");
+                }
+                LOG.info("table={} phase=AwaitingCutOver checksum pass {}: {} rows in {} chunks compared in {} ms, {} chunks differ",
+                        names.original(), pass, verifier.rowsCompared(), verifier.chunksCompared(),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started), mismatched.size());
+                if (mismatched.isEmpty()) {
+                    return;
+                }
+                LOG.warn("table={} phase=AwaitingCutOver re-copying chunks that differ: {}", names.original(),
+                        mismatched.subList(0, Math.min(5, mismatched.size())));
+                try (Connection connection = database.connect()) {
+                    verifier.repair(connection, mismatched);
+                }
+            }
+            throw new MigrationException("checksums of original and ghost still differ after " + VERIFY_PASSES
+                    + " passes, in " + mismatched.size() + " chunk(s), first " + mismatched.get(0)
+                    + "; the cut-over is not done");
         }
 
         void cutOver(CutOver cutOver) throws Exception {
@@ -331,6 +420,25 @@ public final class Migrator {
             status.eventsApplied(applier.keysApplied());
         }
 
+        /**
+         * A checkpoint is consistent only if every change before its binlog position is in
+         * the ghost: take the last transaction boundary the stream passed, then apply every
+         * key pending now (which includes all keys of events up to that boundary).
+         */
+        private void checkpointIfDue() throws SQLException {
+            if (checkpointer.due(copier.rowsCopied())) {
+                checkpoint();
+            }
+        }
+
+        private void checkpoint() throws SQLException {
+            String gtid = streamer.transactionBoundaryGtid();
+            BinlogPosition boundary = streamer.transactionBoundary();
+            applier.applyPending(config.dmlBatchSize());
+            CrashPoints.reached(CrashPoints.CHECKPOINT);
+            checkpointer.write(boundary, gtid, copier.copiedUpTo(), copier.isDone(), copier.rowsCopied(), applier.keysApplied());
+        }
+
         private void serveCatchUp() throws Exception {
             CompletableFuture<Void> request = catchUpRequest;
             if (request != null) {
@@ -353,6 +461,12 @@ public final class Migrator {
             }
             if (controls.paused()) {
                 status.phase(Phase.Paused, "paused; binlog position held, nothing written to the ghost table");
+            }
+            // Stream lag alone must not stop the applier: a full key buffer stalls the stream,
+            // whose heartbeats then age, and only applying can empty the buffer again.
+            if (throttler.onlyStreamLagging() && applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS) > 0) {
+                report();
+                return false;
             }
             report();
             Thread.sleep(IDLE_MILLIS);

@@ -80,13 +80,19 @@ public final class StatusTracker {
         eventsApplied = events;
     }
 
+    /** Logs when throttling starts, ends or changes its kind, not each time a lag figure moves. */
     void throttled(String reason) {
-        if (reason != null && !reason.equals(throttleReason)) {
+        String previous = throttleReason;
+        if (reason != null && (previous == null || !kind(reason).equals(kind(previous)))) {
             LOG.info("table={} phase={} throttled: {}", table, phase, reason);
-        } else if (reason == null && throttleReason != null) {
+        } else if (reason == null && previous != null) {
             LOG.info("table={} phase={} throttling ended", table, phase);
         }
         throttleReason = reason;
+    }
+
+    private static String kind(String reason) {
+        return reason.replaceAll("[0-9.]+", "#");
     }
 
     void cutOverAttempt(int attempt, String lastError) {

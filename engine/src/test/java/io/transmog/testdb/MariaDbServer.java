@@ -231,14 +231,19 @@ public final class MariaDbServer implements AutoCloseable {
 
   /** The first column of the first row; fails if there is no row or the value is NULL. */
   public long queryLong(String database, String sql) {
+    return Long.parseLong(queryString(database, sql));
+  }
+
+  /** The first column of the first row as text; fails if there is no row or the value is NULL. */
+  public String queryString(String database, String sql) {
     try (Connection c = connect(database);
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery(sql)) {
       if (!rs.next()) {
         throw new IllegalStateException("no row from: " + sql);
       }
-      long value = rs.getLong(1);
-      if (rs.wasNull()) {
+      String value = rs.getString(1);
+      if (value == null) {
         throw new IllegalStateException("NULL from: " + sql);
       }
       return value;

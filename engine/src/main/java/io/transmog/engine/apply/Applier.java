@@ -24,10 +24,12 @@ public final class Applier {
     private final ChangedKeys changedKeys;
     private long keysApplied;
 
-    public Applier(Connection connection, SqlBuilder sql, ChangedKeys changedKeys) throws SQLException {
+    /** @param appliedBefore keys a previous run of this migration applied, so counters continue */
+    public Applier(Connection connection, SqlBuilder sql, ChangedKeys changedKeys, long appliedBefore) throws SQLException {
         this.connection = connection;
         this.sql = sql;
         this.changedKeys = changedKeys;
+        this.keysApplied = appliedBefore;
         connection.setAutoCommit(false);
     }
 
@@ -36,10 +38,19 @@ public final class Applier {
      * meanwhile wait for the next call, so a write storm cannot starve the copy.
      */
     public long applyPending(int batchSize) throws SQLException {
+        return applyPending(batchSize, Long.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #applyPending(int)}, but returns after about {@code maxMillis}: under a
+     * sustained write storm the copy still gets its turn, and the rest stays pending.
+     */
+    public long applyPending(int batchSize, long maxMillis) throws SQLException {
         int budget = changedKeys.size();
+        long deadline = System.nanoTime() + Math.min(maxMillis, Long.MAX_VALUE / 2_000_000) * 1_000_000;
         long applied = 0;
         List<KeyTuple> batch;
-        while (applied < budget && !(batch = changedKeys.take(batchSize)).isEmpty()) {
+        while (applied < budget && System.nanoTime() < deadline && !(batch = changedKeys.take(batchSize)).isEmpty()) {
             resync(batch);
             applied += batch.size();
         }

@@ -5,6 +5,8 @@ import com.github.shyiko.mysql.binlog.event.DeleteRowsEventData;
 import com.github.shyiko.mysql.binlog.event.Event;
 import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
 import com.github.shyiko.mysql.binlog.event.EventType;
+import com.github.shyiko.mysql.binlog.event.GtidEventData;
+import com.github.shyiko.mysql.binlog.event.MariadbGtidEventData;
 import com.github.shyiko.mysql.binlog.event.QueryEventData;
 import com.github.shyiko.mysql.binlog.event.RotateEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
@@ -62,6 +64,10 @@ public final class BinlogStreamer implements AutoCloseable {
     private volatile BinaryLogClient client;
     private volatile Throwable failure;
     private volatile BinlogPosition position;
+    /** The position after the last complete transaction: a stream may only be resumed from here. */
+    private volatile BinlogPosition transactionBoundary;
+    private volatile String currentGtid = "";
+    private volatile String boundaryGtid = "";
     /** Set when our own swap went by: what follows belongs to the new table and is not ours to follow. */
     private volatile boolean swapSeen;
 
@@ -80,6 +86,7 @@ public final class BinlogStreamer implements AutoCloseable {
 
     public void start(BinlogPosition from) {
         position = from;
+        transactionBoundary = from;
         BinaryLogClient binlogClient = new BinaryLogClient(config.host(), config.port(), config.user(), config.password());
         binlogClient.setServerId(serverId);
         binlogClient.setBinlogFilename(from.file());
@@ -121,6 +128,25 @@ public final class BinlogStreamer implements AutoCloseable {
         return position;
     }
 
+    /**
+     * Where a resumed stream must start: the end of the last transaction whose keys have
+     * all been handed to {@link ChangedKeys}. Starting mid-transaction would skip the
+     * table map its row events need.
+     */
+    public BinlogPosition transactionBoundary() {
+        return transactionBoundary;
+    }
+
+    /** The GTID of the transaction that ends at {@link #transactionBoundary()} (MariaDB or MySQL form). */
+    public String transactionBoundaryGtid() {
+        return boundaryGtid;
+    }
+
+    private static boolean isCommit(Event event) {
+        return event.getHeader().getEventType() == EventType.QUERY
+                && "COMMIT".equalsIgnoreCase(String.valueOf(((QueryEventData) event.getData()).getSql()).strip());
+    }
+
     public long rowEventsSeen() {
         return rowEvents.get();
     }
@@ -141,8 +167,13 @@ public final class BinlogStreamer implements AutoCloseable {
         try {
             handle(event);
             EventHeaderV4 header = event.getHeader();
-            if (header.getNextPosition() > 0 && event.getHeader().getEventType() != EventType.ROTATE) {
+            EventType type = header.getEventType();
+            if (header.getNextPosition() > 0 && type != EventType.ROTATE) {
                 position = new BinlogPosition(position.file(), header.getNextPosition());
+                if (type == EventType.XID || isCommit(event)) {
+                    boundaryGtid = currentGtid;
+                    transactionBoundary = position;
+                }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,7 +184,12 @@ public final class BinlogStreamer implements AutoCloseable {
 
     private void handle(Event event) throws InterruptedException {
         EventType type = event.getHeader().getEventType();
-        if (type == EventType.ROTATE) {
+        if (type == EventType.MARIADB_GTID) {
+            MariadbGtidEventData gtid = event.getData();
+            currentGtid = gtid.getDomainId() + "-" + gtid.getServerId() + "-" + gtid.getSequence();
+        } else if (type == EventType.GTID) {
+            currentGtid = ((GtidEventData) event.getData()).getGtid();
+        } else if (type == EventType.ROTATE) {
             RotateEventData rotate = event.getData();
             position = new BinlogPosition(rotate.getBinlogFilename(), rotate.getBinlogPosition());
         } else if (type == EventType.TABLE_MAP) {

@@ -19,6 +19,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Changelog {
     static final String HEARTBEAT = "heartbeat";
     static final String MARKER = "marker";
+    public static final String CHECKPOINT = "checkpoint";
 
     private final Database database;
     private final SqlBuilder sql;
@@ -45,6 +46,10 @@ public final class Changelog {
 
     public void writeHeartbeat() throws SQLException {
         write(HEARTBEAT, Long.toString(nowMicros()));
+    }
+
+    public void writeCheckpoint(String value) throws SQLException {
+        write(CHECKPOINT, value);
     }
 
     /** Writes a marker; the future completes when the stream has read it back. */

@@ -7,6 +7,8 @@ import io.transmog.engine.MigrationStatus;
 import io.transmog.engine.Migrator;
 import io.transmog.engine.Phase;
 import io.transmog.engine.StatusTracker;
+import io.transmog.engine.control.ControlCommands;
+import io.transmog.engine.control.ControlServer;
 import io.transmog.engine.db.ConnectionConfig;
 import io.transmog.engine.throttle.LoadThresholds;
 import picocli.CommandLine.Command;
@@ -63,6 +65,8 @@ public final class MigrateCommand implements Callable<Integer> {
     int dmlBatchSize;
     @Option(names = "--nice-ratio", defaultValue = "0", description = "sleep this many times each chunk's copy time after it (default: ${DEFAULT-VALUE})")
     double niceRatio;
+    @Option(names = "--skip-checksum", description = "cut over without comparing checksums of original and ghost first")
+    boolean skipChecksum;
     @Option(names = "--exact-rowcount", description = "count rows with SELECT COUNT(*) for exact progress")
     boolean exactRowCount;
 
@@ -74,6 +78,11 @@ public final class MigrateCommand implements Callable<Integer> {
     String maxLoad;
     @Option(names = "--critical-load", description = "abort at these global status levels, e.g. Threads_running=1000")
     String criticalLoad;
+    @Option(names = "--critical-load-hibernate-seconds", defaultValue = "0",
+            description = "on critical load, pause all copying and applying this long, then check again, instead of aborting (default: ${DEFAULT-VALUE}: abort)")
+    long criticalLoadHibernateSeconds;
+    @Option(names = "--throttle-query", description = "a SELECT checked once a second on the server; throttle while it returns a value > 0")
+    String throttleQuery;
     @Option(names = "--heartbeat-interval-millis", defaultValue = "100", description = "heartbeat interval (default: ${DEFAULT-VALUE})")
     long heartbeatIntervalMillis;
     @Option(names = "--throttle-flag-file", description = "throttle while this file exists")
@@ -99,6 +108,11 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--replica-server-id", defaultValue = "0", description = "server_id of the binlog client (default: random)")
     long replicaServerId;
 
+    @Option(names = "--serve-socket-file", description = "serve interactive commands (status, throttle, chunk-size=N, panic, help, ...) on this unix socket")
+    Path serveSocketFile;
+    @Option(names = "--serve-tcp-port", description = "serve interactive commands on this TCP port of 127.0.0.1")
+    Integer serveTcpPort;
+
     @Option(names = "--status-json", description = "print one JSON status object per line on stdout")
     boolean statusJson;
     @Option(names = "--status-interval-seconds", defaultValue = "5", description = "seconds between status lines (default: ${DEFAULT-VALUE})")
@@ -114,11 +128,23 @@ public final class MigrateCommand implements Callable<Integer> {
             config = config(err);
             controls = new Controls(chunkSize, niceRatio, maxLagMillis,
                     LoadThresholds.parse("--max-load", maxLoad), LoadThresholds.parse("--critical-load", criticalLoad));
+            controls.setCriticalLoadHibernateSeconds(criticalLoadHibernateSeconds);
+            controls.setThrottleQuery(throttleQuery);
         } catch (MigrationException e) {
             err.println("error: " + e.getMessage());
             return 2;
         }
         StatusTracker status = new StatusTracker(table);
+        ControlServer controlServer = null;
+        if (serveSocketFile != null || serveTcpPort != null) {
+            try {
+                controlServer = ControlServer.start(new ControlCommands(controls, status::snapshot, database, table,
+                        postponeCutOverFlagFile), serveSocketFile, serveTcpPort);
+            } catch (IOException e) {
+                err.println("error: " + e.getMessage());
+                return 2;
+            }
+        }
         StatusPrinter printer = new StatusPrinter(out, status);
         ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread thread = new Thread(r, "transmog-status");
@@ -149,6 +175,9 @@ public final class MigrateCommand implements Callable<Integer> {
             }
             return report(result, out, err);
         } finally {
+            if (controlServer != null) {
+                controlServer.close();
+            }
             finished.countDown();
         }
     }
@@ -199,6 +228,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 .execute(execute)
                 .approveRenamedColumns(approveRenamedColumns)
                 .exactRowCount(exactRowCount)
+                .skipChecksum(skipChecksum)
                 .initiallyDropGhostTable(initiallyDropGhostTable)
                 .initiallyDropOldTable(initiallyDropOldTable)
                 .okToDropTable(okToDropTable)

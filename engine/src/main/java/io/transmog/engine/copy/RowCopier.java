@@ -33,12 +33,25 @@ public final class RowCopier {
     private boolean done;
     private long rowsCopied;
 
-    public RowCopier(Connection connection, SqlBuilder sql, List<KeyColumn> key, String ghostChunkKeyName) throws SQLException {
+    /**
+     * @param resumeAfter end of the last chunk a previous run copied (from its checkpoint), or null
+     * @param rowsCopiedBefore rows that run had copied, so progress continues where it was
+     */
+    public RowCopier(Connection connection, SqlBuilder sql, List<KeyColumn> key, String ghostChunkKeyName,
+                     KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) throws SQLException {
         this.connection = connection;
         this.sql = sql;
         this.key = key;
         this.chunkKeyName = ghostChunkKeyName;
+        this.copiedUpTo = resumeAfter;
+        this.done = copyDone;
+        this.rowsCopied = rowsCopiedBefore;
         connection.setAutoCommit(false);
+    }
+
+    /** Inclusive end of the last committed chunk; null before the first. */
+    public KeyTuple copiedUpTo() {
+        return copiedUpTo;
     }
 
     public boolean isDone() {
@@ -51,17 +64,23 @@ public final class RowCopier {
 
     /** Copies the next chunk of up to {@code chunkSize} rows; returns the rows inserted. */
     public long copyNextChunk(int chunkSize) throws SQLException {
+        if (done) {
+            return 0;
+        }
         if (!started) {
             started = true;
-            Optional<KeyTuple> first = edge(false);
+            // Rows past today's last key arrive through the binlog; the copy stops here.
             last = edge(true).orElse(null);
-            if (first.isEmpty() || last == null) {
+            Optional<KeyTuple> first = copiedUpTo == null ? edge(false) : Optional.empty();
+            if (last == null || (copiedUpTo == null && first.isEmpty())) {
                 done = true;
                 return 0;
             }
-            return copy(first.get(), true, chunkSize);
+            if (first.isPresent()) {
+                return copy(first.get(), true, chunkSize);
+            }
         }
-        return done ? 0 : copy(copiedUpTo, false, chunkSize);
+        return copy(copiedUpTo, false, chunkSize);
     }
 
     private long copy(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {

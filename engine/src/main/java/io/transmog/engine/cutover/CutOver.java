@@ -1,6 +1,7 @@
 package io.transmog.engine.cutover;
 
 import io.transmog.engine.MigrationException;
+import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.db.Database;
 import io.transmog.engine.sql.SqlBuilder;
 import io.transmog.engine.sql.TableNames;
@@ -12,6 +13,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -69,6 +71,7 @@ public final class CutOver {
             try {
                 Database.execute(locker, sql.lockForCutOver());
                 lockedAt = System.nanoTime();
+                CrashPoints.reached(CrashPoints.CUT_OVER_LOCKED);
                 drain.drain(lockTimeoutSeconds * 1000L);
                 rename = CompletableFuture.runAsync(() -> {
                     try {
@@ -108,6 +111,18 @@ public final class CutOver {
              ResultSet rs = statement.executeQuery("SELECT CONNECTION_ID()")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** Refuses to start when the sentry's name is taken by something that is not a sentry. */
+    public static void requireNoForeignSentry(Connection connection, TableNames names) throws SQLException {
+        Optional<String> comment = Database.queryString(connection,
+                "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                names.database(), names.sentry());
+        if (comment.isPresent() && !SqlBuilder.SENTRY_COMMENT.equals(comment.get())) {
+            throw new MigrationException("table " + names.qualifiedSentry() + " exists and is not a cut-over sentry"
+                    + " (the original of an interrupted cut-over?): rename it to " + names.old()
+                    + " or drop it, or pass --initially-drop-old-table");
         }
     }
 

@@ -83,6 +83,11 @@ public final class CliProcess implements AutoCloseable {
         process.toHandle().destroy();
     }
 
+    /** SIGKILL: no shutdown hook, no cleanup, as a crashed node or an OOM kill. */
+    public void kill() {
+        process.toHandle().destroyForcibly();
+    }
+
     public int waitFor(long timeoutSeconds) throws InterruptedException {
         if (!process.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
             process.destroyForcibly();

@@ -1,0 +1,150 @@
+package io.transmog.engine;
+
+import io.transmog.engine.checkpoint.Checkpoint;
+import io.transmog.engine.support.CliProcess;
+import io.transmog.engine.support.TableComparison;
+import io.transmog.engine.support.WriteLoad;
+import io.transmog.testdb.MariaDbServer;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Acceptance (safety issue) 4: kill -9 at five points while writers run; the rerun, with
+ * no extra flag, resumes from the checkpoint (re-copying under 10% of the table), the
+ * final table holds exactly the expected rows, and a cut-over cut short leaves the
+ * original in place and usable.
+ */
+class ResumeIT {
+    private static final int ROWS = 100_000;
+    private static final Pattern ROWS_COPIED = Pattern.compile("\"rowsCopied\":(\\d+)");
+    private static final Pattern EVENTS_APPLIED = Pattern.compile("\"eventsApplied\":(\\d+)");
+    private static final List<String> COLUMNS = List.of("id", "k", "c", "pad");
+
+    enum KillPoint {
+        DURING_COPY, DURING_HEAVY_APPLY, DURING_CHECKPOINT, AWAITING_CUT_OVER, CUT_OVER_LOCK_HELD
+    }
+
+    private final MariaDbServer server = MariaDbServer.shared();
+
+    @ParameterizedTest
+    @EnumSource(KillPoint.class)
+    void rerunAfterKillResumesAndEndsWithTheExpectedTable(KillPoint point) throws Exception {
+        String database = server.createDatabase("resume_" + point.name().toLowerCase());
+        server.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, k INT NOT NULL, c CHAR(120) NOT NULL,"
+                        + " pad CHAR(60) NOT NULL, KEY k_1 (k)) ENGINE=InnoDB",
+                "INSERT INTO t SELECT seq, FLOOR(RAND() * 100000), MD5(seq), 'pad' FROM seq_1_to_" + ROWS);
+        String createBefore = showCreate(database, "t");
+        Path postpone = Files.createTempFile("transmog-postpone", ".flag");
+        List<String> arguments = new ArrayList<>(List.of("--table", "t", "--alter", "ADD COLUMN extra INT NOT NULL DEFAULT 5",
+                "--execute", "--status-json", "--status-interval-seconds", "1", "--chunk-size", "1000",
+                "--postpone-cut-over-flag-file", postpone.toString()));
+        boolean copyPhaseKill = point == KillPoint.DURING_COPY || point == KillPoint.DURING_HEAVY_APPLY
+                || point == KillPoint.DURING_CHECKPOINT;
+        if (copyPhaseKill) {
+            arguments.addAll(List.of("--nice-ratio", "1"));
+        }
+        if (point == KillPoint.CUT_OVER_LOCK_HELD) {
+            Files.delete(postpone);
+        }
+        List<String> jvm = switch (point) {
+            case DURING_CHECKPOINT -> List.of("-Dtransmog.crashAt=checkpoint#6");
+            case CUT_OVER_LOCK_HELD -> List.of("-Dtransmog.crashAt=cutover-locked");
+            default -> List.of();
+        };
+        int writers = 2;
+        long killedRunRowsCopied;
+        try (WriteLoad load = new WriteLoad(server, database, writers, "+00:00", r -> statement(point, r))) {
+            try (CliProcess first = CliProcess.migrate(server, database, jvm, arguments.toArray(String[]::new))) {
+                switch (point) {
+                    case DURING_COPY -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4, 300);
+                    case DURING_HEAVY_APPLY -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4
+                            && number(EVENTS_APPLIED, line) > 10_000, 300);
+                    case AWAITING_CUT_OVER -> first.awaitStdoutLine(line -> line.contains("\"phase\":\"AwaitingCutOver\""), 180);
+                    default -> { }
+                }
+                if (point == KillPoint.DURING_CHECKPOINT || point == KillPoint.CUT_OVER_LOCK_HELD) {
+                    assertThat(first.waitFor(180)).as("halted at the crash point").isEqualTo(137);
+                    assertThat(first.stderr()).contains("crash point");
+                } else {
+                    first.kill();
+                    first.waitFor(30);
+                }
+                killedRunRowsCopied = first.stdout().stream().mapToLong(line -> number(ROWS_COPIED, line)).max().orElse(0);
+            }
+            Checkpoint checkpoint = Checkpoint.fromJson(server.queryString(database,
+                    "SELECT `value` FROM `_t_ghc` WHERE `hint` = 'checkpoint'"));
+            if (copyPhaseKill) {
+                // Rows the killed run had copied past its last checkpoint are the ones copied twice.
+                long toRecopy = killedRunRowsCopied - checkpoint.rowsCopied();
+                System.out.printf("%s: checkpoint at %s with %d rows copied; the killed run had copied %d: %d rows"
+                                + " (%.1f%% of %d) are copied again%n", point, checkpoint.binlog(), checkpoint.rowsCopied(),
+                        killedRunRowsCopied, toRecopy, 100.0 * toRecopy / ROWS, ROWS);
+                assertThat(checkpoint.rowsCopied()).as("the checkpoint is recent").isPositive();
+                assertThat(toRecopy).as("rows the rerun copies again").isLessThan(ROWS / 10);
+            } else {
+                assertThat(checkpoint.copyDone()).isTrue();
+            }
+            if (point == KillPoint.CUT_OVER_LOCK_HELD) {
+                assertThat(showCreate(database, "t")).as("original still in place").isEqualTo(createBefore);
+                server.execute(database, "INSERT INTO t VALUES (" + (ROWS + 500_000) + ", 1, 'after the crash', 'x')");
+            }
+
+            Files.write(postpone, new byte[0]);
+            try (CliProcess rerun = CliProcess.migrate(server, database, List.of(), arguments.toArray(String[]::new))) {
+                rerun.awaitStdoutLine(line -> line.contains("\"phase\":\"AwaitingCutOver\""), 240);
+                assertThat(rerun.stderr()).contains("resuming from the checkpoint");
+                load.stop();
+                assertThat(load.unexpectedErrors()).isEmpty();
+                try (Connection connection = server.connect(database)) {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> TableComparison.firstDifference(connection, database,
+                            "t", COLUMNS, "_t_gho", COLUMNS, List.of("`id`")) == null);
+                }
+                Files.delete(postpone);
+                assertThat(rerun.waitFor(120)).as(rerun.stderr()).isZero();
+                assertThat(rerun.stdout().get(rerun.stdout().size() - 1)).contains("\"phase\":\"Succeeded\"");
+            }
+        }
+        try (Connection connection = server.connect(database)) {
+            assertThat(TableComparison.firstDifference(connection, database, "_t_del", COLUMNS, "t", COLUMNS, List.of("`id`")))
+                    .isNull();
+        }
+        assertThat(MigrationIntegrityIT.tables(server, database)).containsExactlyInAnyOrder("t", "_t_del");
+    }
+
+    private static String statement(KillPoint point, int random) {
+        int id = 1 + random % (ROWS + 20_000);
+        if (point == KillPoint.DURING_HEAVY_APPLY) {
+            return "UPDATE t SET k = k + 1 WHERE id BETWEEN " + id + " AND " + (id + 20);
+        }
+        return switch (random % 3) {
+            case 0 -> "UPDATE t SET k = k + 1 WHERE id = " + id;
+            case 1 -> "DELETE FROM t WHERE id = " + id;
+            default -> "INSERT INTO t VALUES (" + id + ", 7, 'inserted', 'w') ON DUPLICATE KEY UPDATE c = 'reinserted'";
+        };
+    }
+
+    private static long number(Pattern field, String line) {
+        Matcher matcher = field.matcher(line);
+        return matcher.find() ? Long.parseLong(matcher.group(1)) : 0;
+    }
+
+    private String showCreate(String database, String table) throws Exception {
+        try (Connection connection = server.connect(database); var statement = connection.createStatement();
+             var rs = statement.executeQuery("SHOW CREATE TABLE `" + table + "`")) {
+            rs.next();
+            return rs.getString(2);
+        }
+    }
+}
