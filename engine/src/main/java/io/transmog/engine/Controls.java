@@ -8,6 +8,8 @@ import io.transmog.engine.throttle.LoadThresholds;
  * migration through this one object.
  */
 public final class Controls {
+    /** Duplicate warnings of a chunk are counted one by one; the session keeps at most 65535. */
+    public static final int MAX_CHUNK_SIZE = 50_000;
     private volatile boolean paused;
     private volatile boolean postponeCutOver;
     private volatile int chunkSize;
@@ -48,8 +50,8 @@ public final class Controls {
     }
 
     public void setChunkSize(int chunkSize) {
-        if (chunkSize < 10 || chunkSize > 100_000) {
-            throw new MigrationException("chunk size must be between 10 and 100000, got " + chunkSize);
+        if (chunkSize < 10 || chunkSize > MAX_CHUNK_SIZE) {
+            throw new MigrationException("chunk size must be between 10 and " + MAX_CHUNK_SIZE + ", got " + chunkSize);
         }
         this.chunkSize = chunkSize;
     }

@@ -87,7 +87,7 @@ class ResumeIT {
                     "SELECT `value` FROM `_t_ghc` WHERE `hint` = 'checkpoint'"));
             if (copyPhaseKill) {
                 // Rows the killed run had copied past its last checkpoint are the ones copied twice.
-                long toRecopy = killedRunRowsCopied - checkpoint.rowsCopied();
+                long toRecopy = Math.max(0, killedRunRowsCopied - checkpoint.rowsCopied());
                 System.out.printf("%s: checkpoint at %s with %d rows copied; the killed run had copied %d: %d rows"
                                 + " (%.1f%% of %d) are copied again%n", point, checkpoint.binlog(), checkpoint.rowsCopied(),
                         killedRunRowsCopied, toRecopy, 100.0 * toRecopy / ROWS, ROWS);

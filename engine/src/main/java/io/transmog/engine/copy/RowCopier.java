@@ -62,7 +62,7 @@ public final class RowCopier {
         return rowsCopied;
     }
 
-    /** Copies the next chunk of up to {@code chunkSize} rows; returns the rows inserted. */
+    /** Copies the next chunk of up to {@code chunkSize} rows; returns the rows it covered. */
     public long copyNextChunk(int chunkSize) throws SQLException {
         if (done) {
             return 0;
@@ -85,15 +85,16 @@ public final class RowCopier {
 
     private long copy(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
         KeyTuple end = query(sql.chunkEnd(from, fromInclusive, last, chunkSize)).orElse(last);
-        long inserted = Retry.onTransientErrors("copying a chunk", () -> {
+        long covered = Retry.onTransientErrors("copying a chunk", () -> {
             try (PreparedStatement copy = sql.copyChunk(from, fromInclusive, end).prepare(connection)) {
-                long rows = copy.executeLargeUpdate();
-                String otherKeyDuplicate = Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
-                if (otherKeyDuplicate != null && countMissing(from, fromInclusive, end) > 0) {
-                    throw Warnings.duplicate("copying rows", otherKeyDuplicate);
+                long inserted = copy.executeLargeUpdate();
+                Warnings.Duplicates duplicates = Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
+                if (duplicates.onOtherKey() != null && countMissing(from, fromInclusive, end) > 0) {
+                    throw Warnings.duplicate("copying rows", duplicates.onOtherKey());
                 }
                 connection.commit();
-                return rows;
+                // Rows the applier had written already count as copied: progress is rows covered.
+                return inserted + duplicates.count();
             } catch (SQLException | RuntimeException e) {
                 connection.rollback();
                 throw e;
@@ -101,8 +102,8 @@ public final class RowCopier {
         });
         copiedUpTo = end;
         done = end.equals(last);
-        rowsCopied += inserted;
-        return inserted;
+        rowsCopied += covered;
+        return covered;
     }
 
     /** Chunk rows the ghost lacks; asked inside the copy's transaction, while its share locks hold the chunk still. */

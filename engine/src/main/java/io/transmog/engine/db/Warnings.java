@@ -21,22 +21,28 @@ public final class Warnings {
     }
 
     /**
-     * Throws on any warning but a duplicate entry. Returns the first duplicate reported on
-     * a unique key other than {@code chunkKeyName}, or null: such a duplicate may be a
-     * row already written (when that key is checked first) or a real collision, which
-     * the caller must tell apart.
+     * The duplicates an INSERT IGNORE reported: how many rows it skipped, and the first
+     * duplicate on a unique key other than the chunking key, or null. Such a duplicate may
+     * be a row already written (when that key is checked first) or a real collision,
+     * which the caller must tell apart.
      */
-    public static String requireOnlyDuplicates(Statement statement, String chunkKeyName, String what) throws SQLException {
+    public record Duplicates(long count, String onOtherKey) {
+    }
+
+    /** Throws on any warning but a duplicate entry, and reports the duplicates. */
+    public static Duplicates requireOnlyDuplicates(Statement statement, String chunkKeyName, String what) throws SQLException {
+        long count = 0;
         String otherKeyDuplicate = null;
         for (SQLWarning warning = statement.getWarnings(); warning != null; warning = warning.getNextWarning()) {
             if (warning.getErrorCode() != DUPLICATE_ENTRY) {
                 throw changedData(what, warning);
             }
+            count++;
             if (otherKeyDuplicate == null && !chunkKeyName.equalsIgnoreCase(duplicateKeyName(warning.getMessage()))) {
                 otherKeyDuplicate = warning.getMessage();
             }
         }
-        return otherKeyDuplicate;
+        return new Duplicates(count, otherKeyDuplicate);
     }
 
     public static void requireNone(Statement statement, String what) throws SQLException {
