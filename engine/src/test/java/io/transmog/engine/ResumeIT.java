@@ -37,6 +37,8 @@ class ResumeIT {
     }
 
     private final MariaDbServer server = MariaDbServer.shared();
+    /** The write storm of DURING_HEAVY_APPLY lasts until the kill; the rerun gets the ordinary load. */
+    private volatile boolean storm;
 
     @ParameterizedTest
     @EnumSource(KillPoint.class)
@@ -65,7 +67,8 @@ class ResumeIT {
         };
         int writers = 2;
         long killedRunRowsCopied;
-        try (WriteLoad load = new WriteLoad(server, database, writers, "+00:00", r -> statement(point, r))) {
+        storm = point == KillPoint.DURING_HEAVY_APPLY;
+        try (WriteLoad load = new WriteLoad(server, database, writers, "+00:00", this::statement)) {
             try (CliProcess first = CliProcess.migrate(server, database, jvm, arguments.toArray(String[]::new))) {
                 switch (point) {
                     case DURING_COPY -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4, 300);
@@ -82,6 +85,7 @@ class ResumeIT {
                     first.waitFor(30);
                 }
                 killedRunRowsCopied = first.stdout().stream().mapToLong(line -> number(ROWS_COPIED, line)).max().orElse(0);
+                storm = false;
             }
             Checkpoint checkpoint = Checkpoint.fromJson(server.queryString(database,
                     "SELECT `value` FROM `_t_ghc` WHERE `hint` = 'checkpoint'"));
@@ -103,7 +107,7 @@ class ResumeIT {
 
             Files.write(postpone, new byte[0]);
             try (CliProcess rerun = CliProcess.migrate(server, database, List.of(), arguments.toArray(String[]::new))) {
-                rerun.awaitStdoutLine(line -> line.contains("\"phase\":\"AwaitingCutOver\""), 240);
+                rerun.awaitStdoutLine(line -> line.contains("\"phase\":\"AwaitingCutOver\""), 420);
                 assertThat(rerun.stderr()).contains("resuming from the checkpoint");
                 load.stop();
                 assertThat(load.unexpectedErrors()).isEmpty();
@@ -123,9 +127,9 @@ class ResumeIT {
         assertThat(MigrationIntegrityIT.tables(server, database)).containsExactlyInAnyOrder("t", "_t_del");
     }
 
-    private static String statement(KillPoint point, int random) {
+    private String statement(int random) {
         int id = 1 + random % (ROWS + 20_000);
-        if (point == KillPoint.DURING_HEAVY_APPLY) {
+        if (storm) {
             return "UPDATE t SET k = k + 1 WHERE id BETWEEN " + id + " AND " + (id + 20);
         }
         return switch (random % 3) {

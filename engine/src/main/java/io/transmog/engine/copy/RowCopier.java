@@ -2,8 +2,8 @@ package io.transmog.engine.copy;
 
 import io.transmog.engine.db.Retry;
 import io.transmog.engine.db.Warnings;
-import io.transmog.engine.sql.BoundStatement;
 import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.KeyQueries;
 import io.transmog.engine.sql.KeyTuple;
 import io.transmog.engine.sql.SqlBuilder;
 
@@ -11,8 +11,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
@@ -84,7 +82,7 @@ public final class RowCopier {
     }
 
     private long copy(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
-        KeyTuple end = query(sql.chunkEnd(from, fromInclusive, last, chunkSize)).orElse(last);
+        KeyTuple end = KeyQueries.first(connection, sql.chunkEnd(from, fromInclusive, last, chunkSize), key).orElse(last);
         long covered = Retry.onTransientErrors("copying a chunk", () -> {
             try (PreparedStatement copy = sql.copyChunk(from, fromInclusive, end).prepare(connection)) {
                 long inserted = copy.executeLargeUpdate();
@@ -116,24 +114,6 @@ public final class RowCopier {
     }
 
     private Optional<KeyTuple> edge(boolean lastKey) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery(sql.edgeKey(lastKey))) {
-            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
-        }
-    }
-
-    private Optional<KeyTuple> query(BoundStatement bound) throws SQLException {
-        try (PreparedStatement statement = bound.prepare(connection);
-             ResultSet rs = statement.executeQuery()) {
-            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
-        }
-    }
-
-    private KeyTuple read(ResultSet rs) throws SQLException {
-        List<Object> values = new ArrayList<>(key.size());
-        for (int i = 0; i < key.size(); i++) {
-            values.add(key.get(i).read(rs, i + 1));
-        }
-        return new KeyTuple(values);
+        return KeyQueries.first(connection, sql.edgeKey(lastKey), key);
     }
 }

@@ -9,6 +9,7 @@ import io.transmog.engine.inspect.MigrationPlan.ColumnPair;
 import io.transmog.engine.sql.BoundStatement;
 import io.transmog.engine.sql.Identifiers;
 import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.KeyQueries;
 import io.transmog.engine.sql.KeyTuple;
 import io.transmog.engine.sql.SqlBuilder;
 import org.slf4j.Logger;
@@ -228,7 +229,7 @@ public final class ChecksumVerifier {
         try (Statement statement = snapshot.createStatement();
              ResultSet rs = statement.executeQuery(sql.ghostKeysMissingFromOriginal())) {
             while (rs.next()) {
-                KeyTuple tuple = read(rs);
+                KeyTuple tuple = KeyQueries.read(rs, key);
                 for (int i = 0; i < key.size(); i++) {
                     Object value = tuple.values().get(i);
                     KeyColumn.Kind kind = key.get(i).kind();
@@ -289,25 +290,11 @@ public final class ChecksumVerifier {
     }
 
     private Optional<KeyTuple> edge(Connection connection, boolean last) throws SQLException {
-        try (Statement statement = connection.createStatement();
-             ResultSet rs = statement.executeQuery(sql.edgeKey(last))) {
-            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
-        }
+        return KeyQueries.first(connection, sql.edgeKey(last), key);
     }
 
     private Optional<KeyTuple> query(Connection connection, BoundStatement bound) throws SQLException {
-        try (PreparedStatement statement = bound.prepare(connection);
-             ResultSet rs = statement.executeQuery()) {
-            return rs.next() ? Optional.of(read(rs)) : Optional.empty();
-        }
-    }
-
-    private KeyTuple read(ResultSet rs) throws SQLException {
-        List<Object> values = new ArrayList<>(key.size());
-        for (int i = 0; i < key.size(); i++) {
-            values.add(key.get(i).read(rs, i + 1));
-        }
-        return new KeyTuple(values);
+        return KeyQueries.first(connection, bound, key);
     }
 
     private static BigInteger toBigInteger(Object value) {
