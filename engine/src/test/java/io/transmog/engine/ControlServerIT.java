@@ -159,7 +159,7 @@ class ControlServerIT {
                 assertThat(after).isBetween(250L, 500L);
 
                 // Bad commands: an error line naming the problem; nothing changes.
-                assertThat(send(address, "chunk-size=0")).isEqualTo("error: chunk size must be between 10 and 100000, got 0\n");
+                assertThat(send(address, "chunk-size=0")).isEqualTo("error: chunk size must be between 10 and " + Controls.MAX_CHUNK_SIZE + ", got 0\n");
                 assertThat(send(address, "chunk-size=lots")).isEqualTo("error: chunk-size: \"lots\" is not a whole number\n");
                 assertThat(send(address, "nice-ratio=-2")).startsWith("error: nice ratio must be between 0 and 100");
                 assertThat(send(address, "max-load=Threads_running")).startsWith("error: max-load must look like");

@@ -46,7 +46,7 @@ class ControlCommandsTest {
     @Test
     void invalidValuesAreRefusedWithTheReasonAndChangeNothing() {
         assertThat(commands.execute("chunk-size=abc")).isEqualTo("error: chunk-size: \"abc\" is not a whole number\n");
-        assertThat(commands.execute("chunk-size=5")).startsWith("error: chunk size must be between 10 and 50000, got 5");
+        assertThat(commands.execute("chunk-size=5")).startsWith("error: chunk size must be between 10 and " + Controls.MAX_CHUNK_SIZE + ", got 5");
         assertThat(commands.execute("chunk-size=99999999999")).startsWith("error: chunk-size: 99999999999 is out of range");
         assertThat(commands.execute("chunk-size=")).startsWith("error: chunk-size needs a value");
         assertThat(commands.execute("chunk-size")).startsWith("error: chunk-size needs a value");
