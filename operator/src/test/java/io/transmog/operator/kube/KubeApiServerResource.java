@@ -100,6 +100,11 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
         return server.getKubeConfigYaml();
     }
 
+    /** The cluster-admin configuration of the test API server (its URL and CA serve other identities too). */
+    public static Config adminConfig() {
+        return config;
+    }
+
     /** A cluster-admin client of the test API server (the injected client is the operator's). */
     public static KubernetesClient newClient() {
         return new KubernetesClientBuilder().withConfig(config).build();

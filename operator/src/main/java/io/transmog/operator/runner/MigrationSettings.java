@@ -1,0 +1,223 @@
+package io.transmog.operator.runner;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.zip.CRC32;
+
+import io.transmog.engine.Controls;
+import io.transmog.engine.MigrationConfig;
+import io.transmog.engine.MigrationException;
+import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.throttle.LoadThresholds;
+import io.transmog.operator.model.CutOverMode;
+import io.transmog.operator.model.CutOverSpec;
+import io.transmog.operator.model.DatabaseSpec;
+import io.transmog.operator.model.ReplicaEndpoint;
+import io.transmog.operator.model.SchemaMigration;
+import io.transmog.operator.model.SchemaMigrationSpec;
+import io.transmog.operator.model.ThrottleSpec;
+import io.transmog.operator.reconciler.RunnerJobs;
+
+/**
+ * Pure translation of a SchemaMigration (and the runner's environment) into the engine's {@link MigrationConfig},
+ * fixed for the run, and {@link Controls}, the live knobs: {@code spec.paused}, {@code spec.throttle.*} and the
+ * manual cut-over ({@code cutOver.mode=Manual} postpones the cut-over until {@code cutOver.approved=true}).
+ * Credentials come only from {@code TRANSMOG_USER} / {@code TRANSMOG_PASSWORD}; nothing here ever puts them into a
+ * message.
+ */
+public final class MigrationSettings {
+
+    static final int DEFAULT_PORT = 3306;
+    static final int DEFAULT_CHUNK_SIZE = 1000;
+    static final int DEFAULT_MAX_LAG_MILLIS = 1500;
+    static final int DEFAULT_LOCK_TIMEOUT_SECONDS = 3;
+    /**
+     * Binlog client server ids of runners: one per resource (a restarted pod takes over the id of its predecessor,
+     * which makes the server drop a stale connection of it), far from the server ids of real servers.
+     */
+    static final long SERVER_ID_BASE = 2_200_000_000L;
+    static final long SERVER_ID_RANGE = 2_000_000_000L;
+
+    private MigrationSettings() {
+    }
+
+    /** The resource or the environment cannot give a valid migration: retrying the pod would not help. */
+    public static final class InvalidSettingsException extends Exception {
+        public InvalidSettingsException(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * The engine's configuration. Ghost and changelog tables left by an earlier pod of the migration (crash, node
+     * drain) are never dropped up front: the engine resumes from their checkpoint, or starts over when they hold
+     * none.
+     */
+    public static MigrationConfig config(SchemaMigration migration, Map<String, String> env)
+            throws InvalidSettingsException {
+        SchemaMigrationSpec spec = migration.getSpec();
+        if (spec == null) {
+            throw new InvalidSettingsException("the SchemaMigration has no spec");
+        }
+        DatabaseSpec db = spec.getDatabase();
+        if (db == null || blank(db.getHost()) || blank(db.getSchema())) {
+            throw new InvalidSettingsException("spec.database.host and spec.database.schema are required");
+        }
+        if (blank(spec.getTable()) || blank(spec.getAlter())) {
+            throw new InvalidSettingsException("spec.table and spec.alter are required");
+        }
+        String user = env.get(RunnerJobs.ENV_USER);
+        String password = env.get(RunnerJobs.ENV_PASSWORD);
+        if (blank(user)) {
+            throw new InvalidSettingsException("the environment variable " + RunnerJobs.ENV_USER + " is not set: it "
+                    + "comes from the key `" + RunnerJobs.SECRET_KEY_USER + "` of the Secret in "
+                    + "spec.database.credentialsSecretRef");
+        }
+        if (password == null) {
+            throw new InvalidSettingsException("the environment variable " + RunnerJobs.ENV_PASSWORD + " is not set: "
+                    + "it comes from the key `" + RunnerJobs.SECRET_KEY_PASSWORD + "` of the Secret in "
+                    + "spec.database.credentialsSecretRef");
+        }
+        ConnectionConfig connection = new ConnectionConfig(db.getHost().trim(), port(db.getPort()), user, password,
+                db.getSchema());
+        List<ConnectionConfig> replicas = new ArrayList<>();
+        if (db.getReplicas() != null) {
+            for (ReplicaEndpoint replica : db.getReplicas()) {
+                if (replica == null || blank(replica.getHost())) {
+                    throw new InvalidSettingsException("spec.database.replicas[].host is required");
+                }
+                replicas.add(connection.withHost(replica.getHost().trim(), port(replica.getPort())));
+            }
+        }
+        CutOverSpec cutOver = spec.getCutOver();
+        int lockTimeout = cutOver == null || cutOver.getLockTimeoutSeconds() == null ? DEFAULT_LOCK_TIMEOUT_SECONDS
+                : cutOver.getLockTimeoutSeconds();
+        try {
+            return MigrationConfig.builder(connection, spec.getTable(), spec.getAlter())
+                    .execute(!spec.isDryRun())
+                    .okToDropTable(!keepOldTable(spec))
+                    .cutOverLockTimeoutSeconds(lockTimeout)
+                    .replicas(replicas)
+                    .binlogServerId(binlogServerId(migration))
+                    .build();
+        } catch (MigrationException e) {
+            throw new InvalidSettingsException(e.getMessage());
+        }
+    }
+
+    /** The live knobs as the spec has them now; invalid throttle settings fail the migration before it starts. */
+    public static Controls controls(SchemaMigrationSpec spec) throws InvalidSettingsException {
+        ThrottleSpec throttle = spec.getThrottle() == null ? new ThrottleSpec() : spec.getThrottle();
+        Controls controls;
+        try {
+            controls = new Controls(orDefault(throttle.getChunkSize(), DEFAULT_CHUNK_SIZE), 0,
+                    orDefault(throttle.getMaxLagMillis(), DEFAULT_MAX_LAG_MILLIS),
+                    LoadThresholds.parse("spec.throttle.maxLoad", throttle.getMaxLoad()),
+                    LoadThresholds.parse("spec.throttle.criticalLoad", throttle.getCriticalLoad()));
+        } catch (MigrationException e) {
+            throw new InvalidSettingsException(e.getMessage());
+        }
+        Changes changes = apply(spec, controls);
+        if (!changes.problems().isEmpty()) {
+            throw new InvalidSettingsException(String.join("; ", changes.problems()));
+        }
+        return controls;
+    }
+
+    /**
+     * What applying the live fields changed (for the log), and which values were refused (they keep their previous
+     * value and are reported in status.message).
+     */
+    public record Changes(List<String> applied, List<String> problems) {
+        public boolean isEmpty() {
+            return applied.isEmpty() && problems.isEmpty();
+        }
+    }
+
+    /** Applies {@code spec.paused}, {@code spec.throttle.*} and the manual cut-over to {@code controls}. */
+    public static Changes apply(SchemaMigrationSpec spec, Controls controls) {
+        List<String> applied = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        boolean paused = spec.isPaused();
+        if (controls.paused() != paused) {
+            controls.setPaused(paused);
+            applied.add("spec.paused=" + paused);
+        }
+        boolean postpone = postponeCutOver(spec);
+        if (controls.postponeCutOver() != postpone) {
+            controls.setPostponeCutOver(postpone);
+            applied.add(postpone ? "cut-over waits for spec.cutOver.approved=true" : "cut-over may proceed");
+        }
+        ThrottleSpec throttle = spec.getThrottle() == null ? new ThrottleSpec() : spec.getThrottle();
+        int chunkSize = orDefault(throttle.getChunkSize(), DEFAULT_CHUNK_SIZE);
+        if (controls.chunkSize() != chunkSize) {
+            try {
+                controls.setChunkSize(chunkSize);
+                applied.add("spec.throttle.chunkSize=" + chunkSize);
+            } catch (MigrationException e) {
+                problems.add("spec.throttle.chunkSize: " + e.getMessage());
+            }
+        }
+        int maxLag = orDefault(throttle.getMaxLagMillis(), DEFAULT_MAX_LAG_MILLIS);
+        if (controls.maxLagMillis() != maxLag) {
+            try {
+                controls.setMaxLagMillis(maxLag);
+                applied.add("spec.throttle.maxLagMillis=" + maxLag);
+            } catch (MigrationException e) {
+                problems.add("spec.throttle.maxLagMillis: " + e.getMessage());
+            }
+        }
+        try {
+            LoadThresholds maxLoad = LoadThresholds.parse("spec.throttle.maxLoad", throttle.getMaxLoad());
+            if (!Objects.equals(controls.maxLoad(), maxLoad)) {
+                controls.setMaxLoad(maxLoad);
+                applied.add("spec.throttle.maxLoad=" + maxLoad);
+            }
+        } catch (MigrationException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            LoadThresholds criticalLoad = LoadThresholds.parse("spec.throttle.criticalLoad", throttle.getCriticalLoad());
+            if (!Objects.equals(controls.criticalLoad(), criticalLoad)) {
+                controls.setCriticalLoad(criticalLoad);
+                applied.add("spec.throttle.criticalLoad=" + criticalLoad);
+            }
+        } catch (MigrationException e) {
+            problems.add(e.getMessage());
+        }
+        return new Changes(List.copyOf(applied), List.copyOf(problems));
+    }
+
+    /** cutOver.mode=Manual holds the cut-over until cutOver.approved=true. */
+    public static boolean postponeCutOver(SchemaMigrationSpec spec) {
+        CutOverSpec cutOver = spec.getCutOver();
+        return cutOver != null && cutOver.getMode() == CutOverMode.Manual && !Boolean.TRUE.equals(cutOver.getApproved());
+    }
+
+    static long binlogServerId(SchemaMigration migration) {
+        String uid = migration.getMetadata().getUid();
+        String identity = uid != null ? uid : migration.getMetadata().getNamespace() + "/" + migration.getMetadata().getName();
+        CRC32 crc = new CRC32();
+        crc.update(identity.getBytes(StandardCharsets.UTF_8));
+        return SERVER_ID_BASE + crc.getValue() % SERVER_ID_RANGE;
+    }
+
+    private static boolean keepOldTable(SchemaMigrationSpec spec) {
+        return spec.getKeepOldTable() == null || spec.getKeepOldTable();
+    }
+
+    private static int port(Integer port) {
+        return port == null ? DEFAULT_PORT : port;
+    }
+
+    private static int orDefault(Integer value, int fallback) {
+        return value == null ? fallback : value;
+    }
+
+    private static boolean blank(String s) {
+        return s == null || s.isBlank();
+    }
+}

@@ -1,0 +1,255 @@
+package io.transmog.operator.runner;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+import org.jboss.logging.Logger;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.transmog.operator.model.SchemaMigration;
+
+/**
+ * Writes the runner's status fields with JSON merge patches of the status subresource, from one thread of its own,
+ * so that the migration never waits for the API server:
+ * <ul>
+ * <li>every phase change is queued by the engine's listener and written in order (a phase that lasts a few
+ * milliseconds still shows up once);</li>
+ * <li>between them, a fresh snapshot is written every {@code interval} (progress, lag, throttling);</li>
+ * <li>a fresh snapshot is only taken when no phase change is waiting, so the phase never goes backwards.</li>
+ * </ul>
+ * A failed patch is logged and retried with the next one; only the final one (a finished phase) is retried until it
+ * is recorded or the deadline passes.
+ */
+final class StatusReporter {
+
+    private static final Logger LOG = Logger.getLogger(StatusReporter.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final KubernetesClient client;
+    private final String namespace;
+    private final String name;
+    private final Supplier<Map<String, Object>> fresh;
+    private final Duration interval;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private final Deque<Map<String, Object>> phaseChanges = new ArrayDeque<>();
+    private volatile boolean stopped;
+    private volatile boolean gone;
+    private Thread thread;
+    private Object lastPhase;
+    private Object lastMessage;
+    private int failuresInARow;
+    private Runnable onTick = () -> {
+    };
+
+    /**
+     * @param fresh builds the body of the current state (called on the reporter's thread)
+     */
+    StatusReporter(KubernetesClient client, String namespace, String name, Supplier<Map<String, Object>> fresh,
+            Duration interval) {
+        this.client = client;
+        this.namespace = namespace;
+        this.name = name;
+        this.fresh = fresh;
+        this.interval = interval;
+    }
+
+    /** Runs on the reporter's thread before each periodic write (the runner re-applies live settings there). */
+    void onTick(Runnable action) {
+        this.onTick = action;
+    }
+
+    /** Queues the body of a phase change and wakes the reporter; never blocks on I/O. */
+    void phaseChanged(Map<String, Object> body) {
+        lock.lock();
+        try {
+            phaseChanges.addLast(body);
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Wakes the reporter at once (a live setting changed the message). */
+    void poke() {
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void start() {
+        thread = new Thread(this::loop, "transmog-status");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** True once a patch found the resource gone (it was deleted and its finalizer removed). */
+    boolean resourceGone() {
+        return gone;
+    }
+
+    private void loop() {
+        while (!stopped) {
+            try {
+                onTick.run();
+            } catch (RuntimeException e) {
+                LOG.warnf("re-applying live settings failed: %s", e.getMessage());
+            }
+            flush();
+            lock.lock();
+            try {
+                if (phaseChanges.isEmpty() && !stopped) {
+                    wake.await(interval.toMillis(), TimeUnit.MILLISECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    private void flush() {
+        List<Map<String, Object>> batch;
+        lock.lock();
+        try {
+            batch = new ArrayList<>(phaseChanges);
+            phaseChanges.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Map<String, Object> body : batch) {
+            if (!sameAsLast(body)) {
+                send(body);
+            }
+        }
+        Map<String, Object> now = null;
+        lock.lock();
+        try {
+            if (phaseChanges.isEmpty()) {
+                now = fresh.get();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (now != null) {
+            send(now);
+        }
+    }
+
+    /**
+     * Stops the periodic writes, writes what is still queued, then {@code last}, retrying {@code last} until it is
+     * recorded or {@code deadline} has passed.
+     *
+     * @return whether {@code last} was recorded (or the resource is gone, so there is nothing to record it on)
+     */
+    boolean finish(Map<String, Object> last, Duration deadline) {
+        stopped = true;
+        poke();
+        if (thread != null) {
+            try {
+                thread.join(Math.max(1000, interval.toMillis() * 5));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        List<Map<String, Object>> batch;
+        lock.lock();
+        try {
+            batch = new ArrayList<>(phaseChanges);
+            phaseChanges.clear();
+        } finally {
+            lock.unlock();
+        }
+        for (Map<String, Object> body : batch) {
+            if (!sameAsLast(body)) {
+                send(body);
+            }
+        }
+        long end = System.nanoTime() + deadline.toNanos();
+        long backoff = 250;
+        while (true) {
+            if (send(last) || gone) {
+                return true;
+            }
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > end) {
+                return false;
+            }
+            try {
+                Thread.sleep(backoff);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            backoff = Math.min(backoff * 2, 5000);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private boolean sameAsLast(Map<String, Object> body) {
+        Map<String, Object> status = (Map<String, Object>) body.get("status");
+        return Objects.equals(status.get("phase"), lastPhase) && Objects.equals(status.get("message"), lastMessage);
+    }
+
+    /** One merge patch; false (logged) if it failed. */
+    @SuppressWarnings("unchecked")
+    synchronized boolean send(Map<String, Object> body) {
+        if (gone) {
+            return false;
+        }
+        String json;
+        try {
+            json = JSON.writeValueAsString(body);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise the status", e);
+        }
+        try {
+            client.resources(SchemaMigration.class).inNamespace(namespace).withName(name).subresource("status")
+                    .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+            Map<String, Object> status = (Map<String, Object>) body.get("status");
+            lastPhase = status.get("phase");
+            lastMessage = status.get("message");
+            if (failuresInARow > 0) {
+                LOG.infof("status of %s/%s written again after %d failed attempt(s)", namespace, name, failuresInARow);
+            }
+            failuresInARow = 0;
+            return true;
+        } catch (KubernetesClientException e) {
+            if (e.getCode() == 404) {
+                gone = true;
+                LOG.infof("SchemaMigration %s/%s is gone: no status to write", namespace, name);
+                return false;
+            }
+            if (failuresInARow++ == 0 || failuresInARow % 30 == 0) {
+                LOG.warnf("cannot write the status of %s/%s (%d time(s) in a row; will retry): %s", namespace, name,
+                        failuresInARow, Runner.describe(e));
+            }
+            return false;
+        } catch (RuntimeException e) {
+            if (failuresInARow++ == 0 || failuresInARow % 30 == 0) {
+                LOG.warnf("cannot write the status of %s/%s (%d time(s) in a row; will retry): %s", namespace, name,
+                        failuresInARow, e.toString());
+            }
+            return false;
+        }
+    }
+}
