@@ -128,7 +128,8 @@ final class StatusReporter {
         }
     }
 
-    private void flush() {
+    /** Phase changes are written one by one, in order, so none is lost between two periodic writes. */
+    private void sendQueuedPhaseChanges() {
         List<Map<String, Object>> batch;
         lock.lock();
         try {
@@ -142,6 +143,10 @@ final class StatusReporter {
                 send(body);
             }
         }
+    }
+
+    private void flush() {
+        sendQueuedPhaseChanges();
         Map<String, Object> now = null;
         lock.lock();
         try {
@@ -172,19 +177,7 @@ final class StatusReporter {
                 Thread.currentThread().interrupt();
             }
         }
-        List<Map<String, Object>> batch;
-        lock.lock();
-        try {
-            batch = new ArrayList<>(phaseChanges);
-            phaseChanges.clear();
-        } finally {
-            lock.unlock();
-        }
-        for (Map<String, Object> body : batch) {
-            if (!sameAsLast(body)) {
-                send(body);
-            }
-        }
+        sendQueuedPhaseChanges();
         long end = System.nanoTime() + deadline.toNanos();
         long backoff = 250;
         while (true) {
