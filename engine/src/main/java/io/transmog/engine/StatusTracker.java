@@ -33,7 +33,8 @@ public final class StatusTracker {
     private volatile LongSupplier replicaLag = () -> 0;
 
     public StatusTracker(String table) {
-        this.table = table;
+        // Logged before the name is validated: a newline in it must not forge a log line.
+        this.table = table == null ? "" : table.replaceAll("\\p{Cntrl}", "?");
     }
 
     public void addListener(Consumer<MigrationStatus> listener) {
