@@ -337,8 +337,9 @@ class ThrottlingIT {
 
     @Test
     void mistypedLiveLoadThresholdThrottlesButAMistypedInitialOneFailsFast() throws Exception {
-        String database = createTable(primary, "throttle_typo", 20_000);
-        Controls controls = slowControls(100, 5.0, 1500);
+        // Slow enough that the copy is still running on an idle machine when the typos arrive.
+        String database = createTable(primary, "throttle_typo", 50_000);
+        Controls controls = slowControls(100, 20.0, 1500);
         MigrationRun run = start(database, controls, List.of());
         run.awaitPhase(Phase.Copying, Duration.ofSeconds(30));
         controls.setMaxLoad(LoadThresholds.parse("max-load", "Threads_runing=5"));
