@@ -14,6 +14,7 @@ import io.transmog.engine.cutover.CutOver;
 import io.transmog.engine.db.Database;
 import io.transmog.engine.inspect.Inspector;
 import io.transmog.engine.inspect.MigrationPlan;
+import io.transmog.engine.inspect.UniqueKey;
 import io.transmog.engine.sql.AlterClauses;
 import io.transmog.engine.sql.Identifiers;
 import io.transmog.engine.sql.SqlBuilder;
@@ -227,18 +228,12 @@ public final class Migrator {
         finish();
     }
 
+    /** The ghost's name for the chunking key: duplicates on it are rows the applier already wrote. */
     private String ghostKeyName(MigrationPlan plan) {
+        List<String> ghostColumns = plan.keyColumns().stream().map(k -> k.ghost().name()).toList();
         return plan.ghost().uniqueKeys().stream()
-                .filter(k -> k.columns().size() == plan.keyColumns().size())
-                .filter(k -> {
-                    for (int i = 0; i < k.columns().size(); i++) {
-                        if (!k.columns().get(i).equalsIgnoreCase(plan.keyColumns().get(i).ghost().name())) {
-                            return false;
-                        }
-                    }
-                    return true;
-                })
-                .map(io.transmog.engine.inspect.UniqueKey::name)
+                .filter(k -> k.sameColumns(ghostColumns))
+                .map(UniqueKey::name)
                 .findFirst().orElseThrow();
     }
 

@@ -8,7 +8,8 @@ public record UniqueKey(String name, List<String> columns) {
         return "PRIMARY".equals(name);
     }
 
-    boolean sameColumns(List<String> others) {
+    /** Same columns in the same order, compared as MySQL compares column names (case-insensitively). */
+    public boolean sameColumns(List<String> others) {
         if (others.size() != columns.size()) {
             return false;
         }
