@@ -105,6 +105,12 @@ public final class Runner {
         return redactor;
     }
 
+    /** The engine's latest snapshot, or null before the migration started (for metrics). */
+    public MigrationStatus snapshot() {
+        StatusTracker t = tracker;
+        return t == null ? null : t.snapshot();
+    }
+
     /** Runs the migration to its end; returns the process exit code. Call once. */
     public int run() {
         try {
