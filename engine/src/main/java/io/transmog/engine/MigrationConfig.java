@@ -24,6 +24,9 @@ public record MigrationConfig(
         long binlogServerId,
         long checkpointIntervalMillis,
         boolean skipChecksum,
+        boolean keepTablesOnConnectionLoss,
+        boolean startOverIfBinlogPurged,
+        String startOverAdvice,
         Path postponeCutOverFlagFile,
         Throttler.Settings throttling) {
 
@@ -49,6 +52,9 @@ public record MigrationConfig(
         private long binlogServerId;
         private long checkpointIntervalMillis = 1000;
         private boolean skipChecksum;
+        private boolean keepTablesOnConnectionLoss;
+        private boolean startOverIfBinlogPurged;
+        private String startOverAdvice = "pass --initially-drop-ghost-table";
         private Path postponeCutOverFlagFile;
         private Path throttleFlagFile;
         private Path throttleAdditionalFlagFile;
@@ -74,6 +80,18 @@ public record MigrationConfig(
         public Builder binlogServerId(long value) { binlogServerId = value; return this; }
         public Builder checkpointIntervalMillis(long value) { checkpointIntervalMillis = value; return this; }
         public Builder skipChecksum(boolean value) { skipChecksum = value; return this; }
+        /**
+         * When the database becomes unreachable mid-run, keep the ghost and changelog tables (and so the last
+         * checkpoint) for a later run to resume, instead of trying to drop them: for callers that retry.
+         */
+        public Builder keepTablesOnConnectionLoss(boolean value) { keepTablesOnConnectionLoss = value; return this; }
+        /**
+         * When the binlog a checkpoint resumes from was purged, drop this migration's ghost and changelog tables and
+         * start over instead of failing: for callers with no person at hand to decide.
+         */
+        public Builder startOverIfBinlogPurged(boolean value) { startOverIfBinlogPurged = value; return this; }
+        /** How the caller's user starts over when a resume is refused, e.g. the flag to pass. */
+        public Builder startOverAdvice(String value) { startOverAdvice = value; return this; }
         public Builder postponeCutOverFlagFile(Path value) { postponeCutOverFlagFile = value; return this; }
         public Builder throttleFlagFile(Path value) { throttleFlagFile = value; return this; }
         public Builder throttleAdditionalFlagFile(Path value) { throttleAdditionalFlagFile = value; return this; }
@@ -89,7 +107,8 @@ public record MigrationConfig(
             }
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
-                    cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum, postponeCutOverFlagFile,
+                    cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
+                    keepTablesOnConnectionLoss, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }

@@ -11,6 +11,7 @@ import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.checkpoint.Resumption;
 import io.transmog.engine.copy.RowCopier;
 import io.transmog.engine.cutover.CutOver;
+import io.transmog.engine.db.ConnectionLoss;
 import io.transmog.engine.db.Database;
 import io.transmog.engine.inspect.Inspector;
 import io.transmog.engine.inspect.MigrationPlan;
@@ -58,8 +59,11 @@ public final class Migrator {
     private volatile CompletableFuture<Void> catchUpRequest;
     /** Set by validation when an earlier run of this migration left a usable checkpoint. */
     private Optional<Checkpoint> resumeFrom = Optional.empty();
+    /** Set by validation when an earlier run of this migration swapped the tables but stopped before finishing. */
+    private Optional<Checkpoint> earlierSwap = Optional.empty();
     /** Set once the RENAME went through: from then on the migration has happened, whatever fails after. */
     private volatile boolean swapped;
+    private volatile boolean lostConnection;
     private long lastProgressLog;
 
     public Migrator(MigrationConfig config, Controls controls, StatusTracker status) {
@@ -87,12 +91,16 @@ public final class Migrator {
             status.phase(Phase.Validating, "checking the server, the table and the ALTER");
             plan = validate();
         } catch (Exception e) {
+            lostConnection = ConnectionLoss.causedBy(e);
             status.phase(Phase.Failed, describe(e));
             return status.snapshot();
         }
         if (!config.execute()) {
             status.phase(Phase.Validated, "dry run passed; nothing was changed");
             return status.snapshot();
+        }
+        if (earlierSwap.isPresent()) {
+            return completeEarlierSwap(earlierSwap.get());
         }
         boolean created = false;
         try {
@@ -112,7 +120,21 @@ public final class Migrator {
         }
     }
 
+    /**
+     * Whether the run failed because the database could not be reached or a connection to it dropped: worth
+     * running again later (with {@link MigrationConfig#keepTablesOnConnectionLoss} it then resumes).
+     */
+    public boolean lostConnection() {
+        return lostConnection;
+    }
+
     private MigrationStatus abandon(boolean created, Exception failure) {
+        lostConnection = !(failure instanceof CancelledException) && ConnectionLoss.causedBy(failure);
+        if (created && lostConnection && config.keepTablesOnConnectionLoss()) {
+            status.phase(Phase.Failed, describe(failure) + "; " + names.ghost() + " and " + names.changelog()
+                    + " are kept: a rerun resumes from the last checkpoint");
+            return status.snapshot();
+        }
         cleanUp(created);
         String outcome = created ? "; ghost and changelog tables dropped, original untouched" : "; nothing was changed";
         if (failure instanceof CancelledException) {
@@ -134,8 +156,15 @@ public final class Migrator {
         try (Connection connection = database.connect()) {
             Inspector inspector = new Inspector(connection);
             inspector.checkBinlog();
+            if (config.execute()) {
+                earlierSwap = Resumption.completedSwap(connection, names, alter.text());
+                if (earlierSwap.isPresent()) {
+                    return null;
+                }
+            }
             MigrationPlan plan = inspector.plan(names, alter, config.approveRenamedColumns(), config.exactRowCount());
-            resumeFrom = config.initiallyDropGhostTable() ? Optional.empty() : Resumption.find(connection, plan);
+            resumeFrom = config.initiallyDropGhostTable() ? Optional.empty()
+                    : Resumption.find(connection, plan, config.startOverIfBinlogPurged(), config.startOverAdvice());
             requireFree(inspector, names.old(), config.initiallyDropOldTable(), "--initially-drop-old-table");
             if (!config.initiallyDropOldTable()) {
                 CutOver.requireNoForeignSentry(connection, names);
@@ -505,18 +534,45 @@ public final class Migrator {
     }
 
     private void finish() {
+        finish("writes stalled " + status.snapshot().cutOverStallMillis() + " ms at cut-over");
+    }
+
+    /**
+     * The changelog goes last: while it exists, a rerun after a crash here recognises the swap
+     * as done ({@link Resumption#completedSwap}) instead of failing to re-apply the ALTER.
+     */
+    private void finish(String cutOverOutcome) {
         try (Connection connection = database.connect()) {
-            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
             if (config.okToDropTable()) {
                 Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
             }
+            CrashPoints.reached(CrashPoints.FINISHING);
+            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
         } catch (Exception e) {
             LOG.warn("table={} phase=Succeeded cleanup after the swap failed: {}", names.original(), e.getMessage());
         }
         MigrationStatus s = status.snapshot();
         status.phase(Phase.Succeeded, "migrated: " + s.rowsCopied() + " rows copied, " + s.eventsApplied()
-                + " changed keys applied, writes stalled " + s.cutOverStallMillis() + " ms at cut-over; original kept as "
+                + " changed keys applied, " + cutOverOutcome + "; original kept as "
                 + (config.okToDropTable() ? "nothing (dropped)" : names.old()));
+    }
+
+    /** The tables were swapped by an earlier run that stopped before it finished: finish its clean-up. */
+    private MigrationStatus completeEarlierSwap(Checkpoint checkpoint) {
+        LOG.info("table={} phase=CuttingOver an earlier run of this migration swapped the tables before it stopped:"
+                + " finishing its clean-up", names.original());
+        swapped = true;
+        status.rowsEstimated(checkpoint.rowsCopied());
+        status.rowsCopied(checkpoint.rowsCopied());
+        status.eventsApplied(checkpoint.eventsApplied());
+        try (Connection connection = database.connect()) {
+            CutOver.nameSwappedOriginalAsOld(connection, names);
+        } catch (Exception e) {
+            LOG.warn("table={} phase=CuttingOver the original stays named {}: {}", names.original(), names.sentry(),
+                    e.getMessage());
+        }
+        finish("cut over by an earlier run, which stopped before it could finish");
+        return status.snapshot();
     }
 
     /** Drops what this run created; never touches the original. */

@@ -1,12 +1,14 @@
 package io.transmog.engine;
 
 import io.transmog.engine.checkpoint.Checkpoint;
+import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.support.CliProcess;
 import io.transmog.engine.support.TableComparison;
 import io.transmog.engine.support.WriteLoad;
 import io.transmog.testdb.MariaDbServer;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -125,6 +127,49 @@ class ResumeIT {
                     .isNull();
         }
         assertThat(MigrationIntegrityIT.tables(server, database)).containsExactlyInAnyOrder("t", "_t_del");
+    }
+
+    /**
+     * A run that dies after the swap (before the original got its old-table name, or before the changelog was
+     * dropped) has done the migration: the rerun must say so and finish the clean-up, not fail to re-apply the
+     * ALTER to the already-altered table.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {CrashPoints.SWAPPED, CrashPoints.FINISHING})
+    void rerunAfterACrashPastTheSwapFinishesTheCleanUp(String crashPoint) throws Exception {
+        String database = server.createDatabase("resume_after_" + crashPoint);
+        server.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, k INT NOT NULL, c CHAR(120) NOT NULL,"
+                        + " pad CHAR(60) NOT NULL, KEY k_1 (k)) ENGINE=InnoDB",
+                "INSERT INTO t SELECT seq, FLOOR(RAND() * 100000), MD5(seq), 'pad' FROM seq_1_to_20000");
+        Path postpone = Files.createTempFile("transmog-postpone", ".flag");
+        String[] arguments = {"--table", "t", "--alter", "ADD COLUMN extra INT NOT NULL DEFAULT 5", "--execute",
+                "--status-json", "--status-interval-seconds", "1", "--postpone-cut-over-flag-file", postpone.toString()};
+        try (CliProcess first = CliProcess.migrate(server, database, List.of("-Dtransmog.crashAt=" + crashPoint),
+                arguments)) {
+            // Writers during the copy; none after it, so the kept original must equal the new table at the end.
+            try (WriteLoad load = new WriteLoad(server, database, 2, "+00:00", this::statement)) {
+                first.awaitStdoutLine(line -> line.contains("\"phase\":\"AwaitingCutOver\""), 180);
+                load.stop();
+                assertThat(load.unexpectedErrors()).isEmpty();
+            }
+            Files.delete(postpone);
+            assertThat(first.waitFor(180)).as("halted at the crash point: " + first.stderr()).isEqualTo(137);
+        }
+        String swappedIn = server.queryString(database, "SELECT COUNT(*) FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'extra'");
+        assertThat(swappedIn).as("the crash came after the swap").isEqualTo("1");
+
+        try (CliProcess rerun = CliProcess.migrate(server, database, List.of(), arguments)) {
+            assertThat(rerun.waitFor(120)).as(rerun.stderr()).isZero();
+            String last = rerun.stdout().get(rerun.stdout().size() - 1);
+            assertThat(last).contains("\"phase\":\"Succeeded\"").contains("cut over by an earlier run");
+            assertThat(number(ROWS_COPIED, last)).as("counts from the checkpoint").isPositive();
+        }
+        assertThat(MigrationIntegrityIT.tables(server, database)).containsExactlyInAnyOrder("t", "_t_del");
+        try (Connection connection = server.connect(database)) {
+            assertThat(TableComparison.firstDifference(connection, database, "_t_del", COLUMNS, "t", COLUMNS,
+                    List.of("`id`"))).isNull();
+        }
     }
 
     private String statement(int random) {

@@ -11,6 +11,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class CrashPoints {
     public static final String CHECKPOINT = "checkpoint";
     public static final String CUT_OVER_LOCKED = "cutover-locked";
+    /** The RENAME has swapped the tables; the original still has the sentry's name. */
+    public static final String SWAPPED = "swapped";
+    /** Everything done but dropping the changelog table. */
+    public static final String FINISHING = "finishing";
 
     private static final String TARGET = System.getProperty("transmog.crashAt", "");
     private static final String TARGET_POINT = TARGET.split("#", 2)[0];

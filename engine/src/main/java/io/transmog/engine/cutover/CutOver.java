@@ -94,8 +94,9 @@ public final class CutOver {
                         + e.getCause().getMessage(), e.getCause());
             }
             long stallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt);
+            CrashPoints.reached(CrashPoints.SWAPPED);
             try {
-                Database.execute(monitor, sql.renameSwappedToOld());
+                Database.execute(monitor, SqlBuilder.renameSwappedToOld(names));
             } catch (SQLException e) {
                 LOG.warn("table={} phase=CuttingOver swap done, but the original stays named {}: {}", names.original(),
                         names.sentry(), e.getMessage());
@@ -111,6 +112,24 @@ public final class CutOver {
              ResultSet rs = statement.executeQuery("SELECT CONNECTION_ID()")) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /**
+     * After a swap whose process stopped before renaming the original (still under the sentry's name, with
+     * none of the sentry's marks) to the old table's name: does that rename, if nothing else has the name.
+     */
+    public static void nameSwappedOriginalAsOld(Connection connection, TableNames names) throws SQLException {
+        Optional<String> comment = Database.queryString(connection,
+                "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                names.database(), names.sentry());
+        boolean oldNameFree = Database.queryString(connection,
+                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                names.database(), names.old()).isEmpty();
+        if (comment.isPresent() && !SqlBuilder.SENTRY_COMMENT.equals(comment.get()) && oldNameFree) {
+            Database.execute(connection, SqlBuilder.renameSwappedToOld(names));
+            LOG.info("table={} phase=CuttingOver renamed the swapped-out original {} to {}", names.original(),
+                    names.sentry(), names.old());
         }
     }
 

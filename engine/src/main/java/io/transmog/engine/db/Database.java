@@ -48,7 +48,8 @@ public final class Database {
             }
             return connection;
         } catch (SQLException e) {
-            throw new MigrationException(describeConnectFailure(e), e);
+            String message = describeConnectFailure(e);
+            throw ConnectionLoss.isConnectionError(e) ? new ConnectionLoss(message, e) : new MigrationException(message, e);
         }
     }
 

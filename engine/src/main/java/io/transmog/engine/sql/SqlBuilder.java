@@ -154,19 +154,19 @@ public final class SqlBuilder {
         return "LOCK TABLES " + names.qualifiedOriginal() + " READ, " + names.qualifiedSentry() + " WRITE";
     }
 
-    /** The atomic swap; its target is the sentry's name, so it fails while the sentry exists. */
     /** Stops writers to the original (readers go on) while checksums are aligned. */
     public String lockOriginalForRead() {
         return "LOCK TABLES " + names.qualifiedOriginal() + " READ";
     }
 
+    /** The atomic swap; its target is the sentry's name, so it fails while the sentry exists. */
     public String swapTables() {
         return "RENAME TABLE " + names.qualifiedOriginal() + " TO " + names.qualifiedSentry() + ", "
                 + names.qualifiedGhost() + " TO " + names.qualifiedOriginal();
     }
 
     /** After the swap: the original, now under the sentry's name, gets gh-ost's old-table name. */
-    public String renameSwappedToOld() {
+    public static String renameSwappedToOld(TableNames names) {
         return "RENAME TABLE " + names.qualifiedSentry() + " TO " + names.qualifiedOld();
     }
 

@@ -248,14 +248,14 @@ class SqlBuilderTest {
     // cannot succeed while the sentry exists.
     assertThat(sql.swapTables()).isEqualTo(
         "RENAME TABLE " + Q_ORIGINAL + " TO " + Q_SENTRY + ", " + Q_GHOST + " TO " + Q_ORIGINAL);
-    assertThat(sql.renameSwappedToOld()).isEqualTo("RENAME TABLE " + Q_SENTRY + " TO " + Q_OLD);
+    assertThat(SqlBuilder.renameSwappedToOld(TableNames.of(DB, TABLE))).isEqualTo("RENAME TABLE " + Q_SENTRY + " TO " + Q_OLD);
   }
 
   @Test
   void noStatementContainsAnUnquotedIdentifier() {
     SqlBuilder sql = new SqlBuilder(compositePlan());
     List<String> statements = List.of(sql.createGhost(), sql.createChangelog(), sql.createSentry(),
-        sql.swapTables(), sql.renameSwappedToOld(), sql.lockForCutOver(), sql.edgeKey(true),
+        sql.swapTables(), SqlBuilder.renameSwappedToOld(TableNames.of(DB, TABLE)), sql.lockForCutOver(), sql.edgeKey(true),
         sql.setGhostAutoIncrement(1),
         sql.copyChunk(FROM, true, TO).sql(), sql.chunkEnd(FROM, true, TO, 10).sql(),
         sql.deleteFromGhost(List.of(FROM)).sql(), sql.insertFromOriginal(List.of(FROM)).sql(),
