@@ -11,6 +11,7 @@ import io.transmog.engine.Controls;
 import io.transmog.engine.MigrationConfig;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.sql.TableNames;
 import io.transmog.engine.throttle.LoadThresholds;
 import io.transmog.operator.model.CutOverMode;
 import io.transmog.operator.model.CutOverSpec;
@@ -102,6 +103,10 @@ public final class MigrationSettings {
                     .cutOverLockTimeoutSeconds(lockTimeout)
                     .replicas(replicas)
                     .binlogServerId(binlogServerId(migration))
+                    // The runner retries a lost database (see Runner) and has no one to ask about a purged binlog.
+                    .keepTablesOnConnectionLoss(true)
+                    .startOverIfBinlogPurged(true)
+                    .startOverAdvice(startOverAdvice(db.getSchema().trim(), spec.getTable()))
                     .build();
         } catch (MigrationException e) {
             throw new InvalidSettingsException(e.getMessage());
@@ -215,6 +220,13 @@ public final class MigrationSettings {
 
     private static int orDefault(Integer value, int fallback) {
         return value == null ? fallback : value;
+    }
+
+    /** A resource cannot pass --initially-drop-ghost-table; a finished one never re-runs, so a new one is needed. */
+    private static String startOverAdvice(String schema, String table) {
+        TableNames names = TableNames.of(schema, table);
+        return "drop " + names.qualifiedGhost() + " and " + names.qualifiedChangelog()
+                + ", then delete this SchemaMigration and apply it again";
     }
 
     private static boolean blank(String s) {

@@ -21,6 +21,7 @@ import io.transmog.engine.MigrationConfig;
 import io.transmog.engine.MigrationStatus;
 import io.transmog.engine.Migrator;
 import io.transmog.engine.StatusTracker;
+import io.transmog.engine.sql.TableNames;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationSpec;
@@ -62,12 +63,24 @@ public final class Runner {
      * @param statusInterval how often progress is written between phase changes
      * @param finalStatusDeadline how long the finished phase is retried when the API server does not take it
      * @param startupDeadline how long reading the resource is retried at start
+     * @param firstDatabaseRetry the wait before the first new attempt when the database cannot be reached; it
+     *        doubles with each attempt, up to {@link #MAX_DATABASE_RETRY}
      */
-    public record Options(Duration statusInterval, Duration finalStatusDeadline, Duration startupDeadline) {
+    public record Options(Duration statusInterval, Duration finalStatusDeadline, Duration startupDeadline,
+            Duration firstDatabaseRetry) {
         public static Options defaults() {
-            return new Options(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofSeconds(60));
+            return new Options(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofSeconds(60),
+                    Duration.ofSeconds(5));
+        }
+
+        /** The wait before new attempt number {@code retry} (1 for the first). */
+        Duration databaseRetryDelay(int retry) {
+            Duration delay = firstDatabaseRetry.multipliedBy(1L << Math.min(retry - 1, 16));
+            return delay.compareTo(MAX_DATABASE_RETRY) > 0 ? MAX_DATABASE_RETRY : delay;
         }
     }
+
+    static final Duration MAX_DATABASE_RETRY = Duration.ofMinutes(5);
 
     private final KubernetesClient client;
     private final String namespace;
@@ -242,9 +255,14 @@ public final class Runner {
         this.tracker = tracker;
         controls = live;
         StatusReporter statusReporter = new StatusReporter(client, namespace, name,
-                () -> body(tracker.snapshot()), options.statusInterval());
+                () -> progressBody(tracker.snapshot()), options.statusInterval());
         reporter = statusReporter;
-        tracker.addListener(snapshot -> statusReporter.phaseChanged(body(snapshot)));
+        tracker.addListener(snapshot -> {
+            Map<String, Object> body = progressBody(snapshot);
+            if (body != null) {
+                statusReporter.phaseChanged(body);
+            }
+        });
         if (migration.getMetadata().getDeletionTimestamp() != null) {
             // A predecessor got past the start: this run only cleans up what it left.
             requestCancel("the SchemaMigration is being deleted");
@@ -280,7 +298,7 @@ public final class Runner {
         AtomicReference<Throwable> crash = new AtomicReference<>();
         Thread migrator = new Thread(() -> {
             try {
-                result.set(new Migrator(config, live, tracker).run());
+                result.set(migrateWhileReachable(config, live, tracker));
             } catch (Throwable e) {
                 crash.set(e);
             }
@@ -316,6 +334,50 @@ public final class Runner {
             case Failed -> EXIT_PERMANENT;
             default -> EXIT_TRANSIENT;
         };
+    }
+
+    /**
+     * Runs the engine; when it could not reach the database, or lost it, runs it again after a wait that doubles each
+     * time, with phase Pending and the cause and the next attempt in the status meanwhile. The engine keeps its ghost
+     * and changelog tables through a lost connection, so the new run resumes from the last checkpoint. Ends only with
+     * the engine's own end, a deletion (cancel) or the pod stopping.
+     */
+    private MigrationStatus migrateWhileReachable(MigrationConfig config, Controls live, StatusTracker tracker)
+            throws InterruptedException {
+        for (int retry = 1; ; retry++) {
+            Migrator migrator = new Migrator(config, live, tracker);
+            MigrationStatus end = migrator.run();
+            if (!migrator.lostConnection() || stoppingForRestart) {
+                return end;
+            }
+            if (live.cancelReason() != null) {
+                TableNames names = TableNames.of(config.connection().database(), config.table());
+                tracker.phase(io.transmog.engine.Phase.Cancelled, "cancelled: " + live.cancelReason() + ", while the "
+                        + "database could not be reached (" + end.message() + "); if an earlier attempt created "
+                        + names.qualifiedGhost() + " and " + names.qualifiedChangelog() + ", drop them by hand; the "
+                        + "original is untouched");
+                return tracker.snapshot();
+            }
+            Duration delay = options.databaseRetryDelay(retry);
+            tracker.phase(io.transmog.engine.Phase.Pending, "the database cannot be reached: " + end.message()
+                    + "; attempt " + (retry + 1) + " in " + delay.toSeconds() + " s");
+            long until = System.nanoTime() + delay.toNanos();
+            // A deletion ends the wait at once: the next run cancels, and cleans up if the database is back.
+            while (System.nanoTime() < until && live.cancelReason() == null && !stoppingForRestart) {
+                Thread.sleep(100);
+            }
+            if (stoppingForRestart) {
+                return tracker.snapshot();
+            }
+        }
+    }
+
+    /**
+     * The body of a snapshot while the engine runs, or null for the engine's end: that is recorded once the runner
+     * has decided it is one (a lost database is retried instead), by {@link StatusReporter#finish}.
+     */
+    private Map<String, Object> progressBody(MigrationStatus snapshot) {
+        return snapshot.phase().isTerminal() ? null : body(snapshot);
     }
 
     private Map<String, Object> body(MigrationStatus snapshot) {

@@ -61,7 +61,8 @@ class RunnerOnApiServerTest extends KubeTestSupport {
         db = MigrationDatabase.create();
         logs = LogCapture.install();
         node = new NodeSimulator(admin(), KubeApiServerResource.adminConfig(),
-                new Runner.Options(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10))).start();
+                new Runner.Options(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(10),
+                        Duration.ofSeconds(1))).start();
     }
 
     @AfterAll
@@ -290,6 +291,59 @@ class RunnerOnApiServerTest extends KubeTestSupport {
         await().atMost(TIMEOUT).until(() -> condition(get(env.ns, "m"), "Stalled").startsWith("True/"));
         // The runner's message stays: the operator does not overwrite a finished phase.
         assertThat(get(env.ns, "m").getStatus().getMessage()).contains("no_such_table");
+    }
+
+    @Test
+    void aDatabaseThatCannotBeReachedIsRetriedWithBackoffShownInStatusUntilItCan() {
+        Env env = prepare("unreachable");
+        db.seed(env.schema, "customers", 5_000);
+        try (TcpRelay relay = new TcpRelay(db.server.host(), db.server.port())) {
+            SchemaMigration m = migration(env, "m", "customers", ALTER);
+            m.getSpec().getDatabase().setPort(relay.port);
+            create(m);
+            SchemaMigration waiting = awaitMigration(env.ns, "m", s -> phase(s) == Phase.Pending
+                    && String.valueOf(s.getStatus().getMessage()).contains("attempt 3 in 2 s"));
+            assertThat(waiting.getStatus().getMessage()).contains("the database cannot be reached")
+                    .contains("127.0.0.1:" + relay.port);
+
+            relay.open();
+            SchemaMigration done = awaitMigration(env.ns, "m", s -> phase(s) == Phase.Succeeded);
+            assertThat(done.getStatus().getProgress().getRowsCopied()).isEqualTo(5_000L);
+        }
+        assertThat(db.columnExists(env.schema, "customers", "nickname")).isTrue();
+        Job job = awaitJobFinished(env.ns, "Complete");
+        assertThat(node.pods(env.ns, job.getMetadata().getName())).as("retried in the pod, not by new pods")
+                .singleElement().satisfies(pod -> assertThat(pod.exitCode).isZero());
+    }
+
+    @Test
+    void aConnectionLostMidCopyIsRetriedAndResumesFromTheCheckpoint() {
+        Env env = prepare("outage");
+        db.seed(env.schema, "customers", 100_000);
+        try (TcpRelay relay = new TcpRelay(db.server.host(), db.server.port())) {
+            relay.open();
+            SchemaMigration m = migration(env, "m", "customers", ALTER);
+            m.getSpec().getDatabase().setPort(relay.port);
+            m.getSpec().setThrottle(throttle(10));
+            create(m);
+            awaitMigration(env.ns, "m", s -> phase(s) == Phase.Copying && rowsCopied(s) >= 3_000);
+            // Past a checkpoint (one a second while copying); the application goes on writing through the outage.
+            relay.cut();
+            db.execute(env.schema, "UPDATE customers SET score = score + 1 WHERE id % 100 = 0",
+                    "DELETE FROM customers WHERE id % 1000 = 1",
+                    "INSERT INTO customers (name, email) VALUES ('during the outage', 'outage@example.com')");
+            SchemaMigration waiting = awaitMigration(env.ns, "m", s -> phase(s) == Phase.Pending);
+            assertThat(waiting.getStatus().getMessage()).contains("the database cannot be reached").contains("attempt 2");
+            assertThat(db.tableExists(env.schema, "_customers_gho")).as("kept for the next attempt").isTrue();
+
+            relay.open();
+            patchSpec(env.ns, "m", "{\"spec\":{\"throttle\":{\"chunkSize\":5000}}}");
+            awaitMigration(env.ns, "m", s -> phase(s) == Phase.Succeeded);
+        }
+        assertThat(logs.all()).contains("resuming from the checkpoint");
+        assertThat(db.count(env.schema, "customers")).isEqualTo(100_000 - 100 + 1);
+        assertThat(db.fingerprint(env.schema, "customers")).isEqualTo(db.fingerprint(env.schema, "_customers_del"));
+        assertThat(db.tableExists(env.schema, "_customers_ghc")).isFalse();
     }
 
     // ---- helpers ----
