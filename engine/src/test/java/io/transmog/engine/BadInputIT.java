@@ -416,6 +416,21 @@ class BadInputIT {
     expectRefused(server, db, "t", "ADD COLUMN c INT", "SYSTEM VERSIONED");
   }
 
+  @ParameterizedTest
+  @ValueSource(strings = {"MyISAM", "Aria", "MEMORY"})
+  void tableWithoutTransactionsIsRefused(String engine) {
+    String db = database("engine_" + engine.toLowerCase(),
+        "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT) ENGINE=" + engine,
+        "INSERT INTO t VALUES (1, 1), (2, 2)");
+    expectRefused(server, db, "t", "ADD COLUMN c INT", "uses the " + engine + " storage engine");
+  }
+
+  @Test
+  void alterThatLeavesInnoDbIsRefused() {
+    String db = database("to_myisam", "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v INT) ENGINE=InnoDB");
+    expectRefused(server, db, "t", "ENGINE=MyISAM", "the altered table uses the MyISAM storage engine");
+  }
+
   // ---- helpers ----
 
   private String database(String prefix, String... statements) {

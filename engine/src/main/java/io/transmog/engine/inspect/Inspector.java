@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -27,6 +28,8 @@ import java.util.regex.Pattern;
  * the ALTER is tried on a session-private temporary copy of the table's definition.
  */
 public final class Inspector {
+    /** The table option after the closing parenthesis of SHOW CREATE TABLE. */
+    private static final Pattern ENGINE_OPTION = Pattern.compile("\\) ENGINE=(\\w+)");
     private static final Pattern GENERATED = Pattern.compile("(VIRTUAL|STORED|PERSISTENT) GENERATED", Pattern.CASE_INSENSITIVE);
 
     private final Connection connection;
@@ -64,6 +67,10 @@ public final class Inspector {
         requireNoTriggers(names);
         TableSchema original = describe(names.database(), names.original());
         TableSchema ghost = describeAltered(names, alter);
+        Matcher ghostEngine = ENGINE_OPTION.matcher(ghost.createStatement());
+        if (ghostEngine.find()) {
+            requireInnoDb("the altered table", ghostEngine.group(1));
+        }
 
         Map<String, String> renamed = alter.renamedColumns();
         if (!renamed.isEmpty() && !approveRenamedColumns) {
@@ -118,6 +125,22 @@ public final class Inspector {
         }
         if (!"BASE TABLE".equalsIgnoreCase(type.get())) {
             throw new MigrationException(names.qualifiedOriginal() + " is a " + type.get() + ", not a table");
+        }
+        String engine = Database.queryString(connection,
+                "SELECT ENGINE FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
+                names.database(), names.original()).orElse("unknown");
+        requireInnoDb(names.qualifiedOriginal(), engine);
+    }
+
+    /**
+     * The copy, the apply and the cut-over rely on transactions, row locks and consistent snapshots: on MyISAM,
+     * Aria or MEMORY a chunk copied under load can miss or double a row, and the checksum pass proves nothing.
+     */
+    private static void requireInnoDb(String table, String engine) {
+        if (!"InnoDB".equalsIgnoreCase(engine)) {
+            throw new MigrationException(table + " uses the " + engine + " storage engine: an online migration needs"
+                    + " InnoDB (transactions, row locks, consistent snapshots); convert it with a plain ALTER TABLE ..."
+                    + " ENGINE=InnoDB in a maintenance window");
         }
     }
 
