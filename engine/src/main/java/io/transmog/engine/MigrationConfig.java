@@ -25,6 +25,7 @@ public record MigrationConfig(
         long checkpointIntervalMillis,
         boolean skipChecksum,
         boolean keepTablesOnConnectionLoss,
+        boolean keepChangelogOnSuccess,
         boolean startOverIfBinlogPurged,
         String startOverAdvice,
         Path postponeCutOverFlagFile,
@@ -53,6 +54,7 @@ public record MigrationConfig(
         private long checkpointIntervalMillis = 1000;
         private boolean skipChecksum;
         private boolean keepTablesOnConnectionLoss;
+        private boolean keepChangelogOnSuccess;
         private boolean startOverIfBinlogPurged;
         private String startOverAdvice = "pass --initially-drop-ghost-table";
         private Path postponeCutOverFlagFile;
@@ -86,6 +88,12 @@ public record MigrationConfig(
          */
         public Builder keepTablesOnConnectionLoss(boolean value) { keepTablesOnConnectionLoss = value; return this; }
         /**
+         * Leave the changelog table after a successful cut-over, for the caller to drop with
+         * {@link Migrator#dropChangelog} once it has recorded the success: until then a rerun after a crash
+         * recognises the migration as done.
+         */
+        public Builder keepChangelogOnSuccess(boolean value) { keepChangelogOnSuccess = value; return this; }
+        /**
          * When the binlog a checkpoint resumes from was purged, drop this migration's ghost and changelog tables and
          * start over instead of failing: for callers with no person at hand to decide.
          */
@@ -108,7 +116,7 @@ public record MigrationConfig(
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
-                    keepTablesOnConnectionLoss, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
+                    keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }

@@ -547,7 +547,9 @@ public final class Migrator {
                 Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
             }
             CrashPoints.reached(CrashPoints.FINISHING);
-            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
+            if (!config.keepChangelogOnSuccess()) {
+                Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
+            }
         } catch (Exception e) {
             LOG.warn("table={} phase=Succeeded cleanup after the swap failed: {}", names.original(), e.getMessage());
         }
@@ -555,6 +557,16 @@ public final class Migrator {
         status.phase(Phase.Succeeded, "migrated: " + s.rowsCopied() + " rows copied, " + s.eventsApplied()
                 + " changed keys applied, " + cutOverOutcome + "; original kept as "
                 + (config.okToDropTable() ? "nothing (dropped)" : names.old()));
+    }
+
+    /** Drops the changelog table a successful run kept ({@link MigrationConfig#keepChangelogOnSuccess}). */
+    public static void dropChangelog(MigrationConfig config) {
+        TableNames names = TableNames.of(config.connection().database(), config.table());
+        try (Connection connection = new Database(config.connection()).connect()) {
+            Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
+        } catch (SQLException e) {
+            throw new MigrationException("cannot drop " + names.qualifiedChangelog() + ": " + e.getMessage(), e);
+        }
     }
 
     /** The tables were swapped by an earlier run that stopped before it finished: finish its clean-up. */

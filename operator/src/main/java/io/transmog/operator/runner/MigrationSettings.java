@@ -105,6 +105,9 @@ public final class MigrationSettings {
                     .binlogServerId(binlogServerId(migration))
                     // The runner retries a lost database (see Runner) and has no one to ask about a purged binlog.
                     .keepTablesOnConnectionLoss(true)
+                    // Dropped by the runner once Succeeded is recorded: a pod lost in between is followed by one
+                    // that recognises the migration as done.
+                    .keepChangelogOnSuccess(true)
                     .startOverIfBinlogPurged(true)
                     .startOverAdvice(startOverAdvice(db.getSchema().trim(), spec.getTable()))
                     .build();

@@ -325,6 +325,9 @@ public final class Runner {
         Object message = ((Map<String, Object>) last.get("status")).get("message");
         if (written) {
             LOG.infof("%s: %s: %s", key(), shown, message);
+            if (shown == Phase.Succeeded) {
+                dropChangelog(config);
+            }
         } else {
             LOG.errorf("%s: %s: %s; could not record it in the SchemaMigration's status within %s", key(), shown,
                     message, options.finalStatusDeadline());
@@ -369,6 +372,15 @@ public final class Runner {
             if (stoppingForRestart) {
                 return tracker.snapshot();
             }
+        }
+    }
+
+    private void dropChangelog(MigrationConfig config) {
+        try {
+            Migrator.dropChangelog(config);
+        } catch (RuntimeException e) {
+            LOG.warnf("%s: Succeeded, but the changelog table was not dropped (drop it by hand): %s", key(),
+                    redactor.apply(e.getMessage()));
         }
     }
 

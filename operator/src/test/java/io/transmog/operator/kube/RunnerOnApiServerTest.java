@@ -23,6 +23,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.transmog.engine.MigrationStatus;
+import io.transmog.engine.Migrator;
+import io.transmog.engine.StatusTracker;
 import io.transmog.engine.inspect.Inspector;
 import io.transmog.engine.inspect.MigrationPlan;
 import io.transmog.engine.sql.AlterClauses;
@@ -36,6 +39,7 @@ import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.model.ThrottleSpec;
+import io.transmog.operator.runner.MigrationSettings;
 import io.transmog.operator.runner.Runner;
 
 /**
@@ -102,7 +106,7 @@ class RunnerOnApiServerTest extends KubeTestSupport {
             assertThat(db.count(env.schema, "customers")).isEqualTo(20_000);
             assertThat(db.fingerprint(env.schema, "_customers_del")).isEqualTo(db.fingerprint(env.schema, "customers"));
             assertThat(db.tableExists(env.schema, "_customers_gho")).isFalse();
-            assertThat(db.tableExists(env.schema, "_customers_ghc")).isFalse();
+            awaitChangelogDropped(env.schema);
 
             Job job = awaitJobFinished(env.ns, "Complete");
             assertThat(node.pods(env.ns, job.getMetadata().getName())).singleElement()
@@ -215,7 +219,7 @@ class RunnerOnApiServerTest extends KubeTestSupport {
             assertThat(recorder.updates().get(recorder.updates().size() - 1).message())
                     .contains("being deleted").contains("original untouched");
             assertThat(db.tableExists(env.schema, "_customers_gho")).isFalse();
-            assertThat(db.tableExists(env.schema, "_customers_ghc")).isFalse();
+            awaitChangelogDropped(env.schema);
             assertThat(db.tableExists(env.schema, "_customers_del")).isFalse();
             assertThat(db.columnExists(env.schema, "customers", "nickname")).isFalse();
             assertThat(db.fingerprint(env.schema, "customers")).isEqualTo(before);
@@ -239,7 +243,7 @@ class RunnerOnApiServerTest extends KubeTestSupport {
         await().atMost(TIMEOUT).until(() -> "True/Validated".equals(condition(get(env.ns, "m"), "Ready")));
         assertThat(db.columnExists(env.schema, "customers", "nickname")).isFalse();
         assertThat(db.tableExists(env.schema, "_customers_gho")).isFalse();
-        assertThat(db.tableExists(env.schema, "_customers_ghc")).isFalse();
+        awaitChangelogDropped(env.schema);
         awaitJobFinished(env.ns, "Complete");
     }
 
@@ -343,10 +347,40 @@ class RunnerOnApiServerTest extends KubeTestSupport {
         assertThat(logs.all()).contains("resuming from the checkpoint");
         assertThat(db.count(env.schema, "customers")).isEqualTo(100_000 - 100 + 1);
         assertThat(db.fingerprint(env.schema, "customers")).isEqualTo(db.fingerprint(env.schema, "_customers_del"));
-        assertThat(db.tableExists(env.schema, "_customers_ghc")).isFalse();
+        awaitChangelogDropped(env.schema);
+    }
+
+    @Test
+    void aPodLostAfterTheSwapBeforeRecordingSucceededIsFollowedByOneThatRecordsIt() {
+        Env env = prepare("lost-after-swap");
+        db.seed(env.schema, "customers", 5_000);
+        // The first pod migrates all the way through the swap, as the runner's engine does, and dies before it can
+        // record the outcome: the changelog (kept until then) tells the next pod the migration is done.
+        node.replaceNextAttempt(env.ns, (podEnv, runnerClient) -> {
+            SchemaMigration m = runnerClient.resources(SchemaMigration.class).inNamespace(env.ns).withName("m").get();
+            MigrationStatus end = new Migrator(MigrationSettings.config(m, podEnv),
+                    MigrationSettings.controls(m.getSpec()), new StatusTracker("customers")).run();
+            assertThat(end.phase()).isEqualTo(io.transmog.engine.Phase.Succeeded);
+            assertThat(db.tableExists(env.schema, "_customers_ghc")).as("kept until Succeeded is recorded").isTrue();
+            return 137;
+        });
+        create(migration(env, "m", "customers", ALTER));
+        SchemaMigration done = awaitMigration(env.ns, "m", s -> phase(s) == Phase.Succeeded);
+        assertThat(done.getStatus().getMessage()).contains("cut over by an earlier run");
+        assertThat(db.columnExists(env.schema, "customers", "nickname")).isTrue();
+        assertThat(db.fingerprint(env.schema, "customers")).isEqualTo(db.fingerprint(env.schema, "_customers_del"));
+        awaitChangelogDropped(env.schema);
+        Job job = awaitJobFinished(env.ns, "Complete");
+        assertThat(node.pods(env.ns, job.getMetadata().getName())).extracting(pod -> pod.exitCode)
+                .containsExactly(137, 0);
     }
 
     // ---- helpers ----
+
+    /** The runner drops the changelog right after recording Succeeded. */
+    private void awaitChangelogDropped(String schema) {
+        await().atMost(TIMEOUT).until(() -> !db.tableExists(schema, "_customers_ghc"));
+    }
 
     private record Env(String ns, String schema) {
     }
