@@ -157,9 +157,10 @@ public final class StatusMapper {
         }
 
         // While the runner reports progress its message changes all the time; conditions only carry it when it
-        // matters (the operator's own messages, finished phases), so they change with the phase, not with every
-        // progress report.
-        String conditionMessage = operatorOwns || phase.isFinished() || REASON_CANCELLING.equals(reason)
+        // matters (the operator's own messages, finished phases, why a started migration is Pending again, e.g.
+        // its database cannot be reached), so they change with the phase, not with every progress report.
+        String conditionMessage = operatorOwns || phase.isFinished() || phase == Phase.Pending
+                || REASON_CANCELLING.equals(reason)
                 ? message
                 : defaultMessage(phase);
         List<Condition> conditions = conditions(phase, reason, conditionMessage,

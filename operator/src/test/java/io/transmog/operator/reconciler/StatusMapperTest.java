@@ -97,6 +97,17 @@ class StatusMapperTest {
     }
 
     @Test
+    void aRunnerWaitingForItsDatabaseSaysWhyInTheConditions() {
+        String why = "the database cannot be reached: cannot connect to MySQL at db:3306; attempt 3 in 10 s";
+        var r = StatusMapper.map(running(Phase.Pending, why, JobState.active("j"), null), NOW);
+        assertThat(r.phase()).isEqualTo(Phase.Pending);
+        assertThat(r.operatorOwnsPhase()).isFalse();
+        assertThat(r.createJob()).isFalse();
+        assertThat(statuses(r)).containsEntry("Reconciling", "True").containsEntry("Stalled", "False");
+        assertThat(r.conditions()).allSatisfy(c -> assertThat(c.getMessage()).isEqualTo(why));
+    }
+
+    @Test
     void progressMessagesOfTheRunnerDoNotChurnTheConditions() {
         var first = StatusMapper.map(running(Phase.Copying, "copied 10%", JobState.active("j"), null), NOW);
         var next = StatusMapper.map(running(Phase.Copying, "copied 11%", JobState.active("j"), first.conditions()),
