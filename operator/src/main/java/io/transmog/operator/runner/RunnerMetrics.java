@@ -23,12 +23,14 @@ import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.prometheus.client.exporter.common.TextFormat;
 import io.transmog.engine.MigrationStatus;
 import io.transmog.engine.Phase;
+import io.transmog.operator.reconciler.RunnerJobs;
 
 /**
- * The runner's Prometheus endpoint, {@code GET /metrics} on the port named by {@value #ENV_PORT}: the migration as
- * the engine sees it at the moment of the scrape, plus JVM memory and GC (peak heap is what sizes the runner's
- * memory limit). Every series carries {@code namespace} and {@code name} of the SchemaMigration, and {@code table}
- * when {@value #ENV_TABLE} names it (the runner Job sets both variables).
+ * The runner's Prometheus endpoint, {@code GET /metrics} on the port named by
+ * {@value RunnerJobs#ENV_METRICS_PORT}: the migration as the engine sees it at the moment of the scrape, plus JVM
+ * memory and GC (peak heap is what sizes the runner's memory limit). Every series carries {@code namespace} and
+ * {@code name} of the SchemaMigration, and {@code table} when {@value RunnerJobs#ENV_METRICS_TABLE} names it (the
+ * runner Job sets both variables).
  * <p>
  * The migration's series appear with its first snapshot (before that there is nothing to report, and an absent
  * series says so better than a made-up zero): {@code transmog_migration_rows_copied},
@@ -46,12 +48,6 @@ import io.transmog.engine.Phase;
 // io.micrometer.prometheusmetrics; the runner uses the one Quarkus ships rather than a second Prometheus client.
 @SuppressWarnings("deprecation")
 public final class RunnerMetrics implements AutoCloseable {
-
-    /** The port to serve {@value #PATH} on; unset or empty: no endpoint. */
-    public static final String ENV_PORT = "TRANSMOG_METRICS_PORT";
-    /** The migrated table, for the {@code table} tag: the runner itself only learns it once it read its resource. */
-    public static final String ENV_TABLE = "TRANSMOG_METRICS_TABLE";
-    public static final String PATH = "/metrics";
 
     private static final Logger LOG = Logger.getLogger(RunnerMetrics.class);
 
@@ -79,7 +75,7 @@ public final class RunnerMetrics implements AutoCloseable {
      */
     public static Optional<RunnerMetrics> serve(Map<String, String> env, String namespace, String name,
             Supplier<MigrationStatus> snapshots) {
-        String value = env.get(ENV_PORT);
+        String value = env.get(RunnerJobs.ENV_METRICS_PORT);
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }
@@ -90,8 +86,8 @@ public final class RunnerMetrics implements AutoCloseable {
             port = -1;
         }
         if (port < 0 || port > 65_535) {
-            LOG.warnf("%s=\"%s\" is not a port number: no metrics endpoint; the migration goes on without", ENV_PORT,
-                    value);
+            LOG.warnf("%s=\"%s\" is not a port number: no metrics endpoint; the migration goes on without",
+                    RunnerJobs.ENV_METRICS_PORT, value);
             return Optional.empty();
         }
         HttpServer server;
@@ -104,18 +100,18 @@ public final class RunnerMetrics implements AutoCloseable {
             return Optional.empty();
         }
         Tags tags = Tags.of("namespace", namespace, "name", name);
-        String table = env.get(ENV_TABLE);
+        String table = env.get(RunnerJobs.ENV_METRICS_TABLE);
         if (table != null && !table.isBlank()) {
             tags = tags.and("table", table);
         }
         RunnerMetrics metrics = new RunnerMetrics(server, tags, snapshots);
         metrics.start();
-        LOG.infof("Prometheus metrics on port %d, path %s", metrics.port(), PATH);
+        LOG.infof("Prometheus metrics on port %d, path %s", metrics.port(), RunnerJobs.METRICS_PATH);
         return Optional.of(metrics);
     }
 
     private void start() {
-        server.createContext(PATH, this::handle);
+        server.createContext(RunnerJobs.METRICS_PATH, this::handle);
         // With no executor the server handles requests on its one dispatcher thread, which inherits daemon status
         // from the thread that starts it: started from a daemon thread, the endpoint never keeps the JVM alive.
         Thread starter = new Thread(server::start, "transmog-metrics-start");
@@ -128,7 +124,7 @@ public final class RunnerMetrics implements AutoCloseable {
         }
     }
 
-    /** The port the endpoint listens on (the system picks one when {@value #ENV_PORT} is 0). */
+    /** The port the endpoint listens on (the system picks one when {@value RunnerJobs#ENV_METRICS_PORT} is 0). */
     public int port() {
         return server.getAddress().getPort();
     }
@@ -142,7 +138,7 @@ public final class RunnerMetrics implements AutoCloseable {
 
     private void handle(HttpExchange exchange) throws IOException {
         try {
-            if (!PATH.equals(exchange.getRequestURI().getPath())) {
+            if (!RunnerJobs.METRICS_PATH.equals(exchange.getRequestURI().getPath())) {
                 exchange.sendResponseHeaders(404, -1);
                 return;
             }
@@ -192,7 +188,8 @@ public final class RunnerMetrics implements AutoCloseable {
         gauge("transmog.migration.replica.lag", "Highest lag measured on the throttle-control replicas",
                 s -> s.replicaLagMillis() / 1000.0)
                 .baseUnit("seconds").register(registry);
-        gauge("transmog.migration.throttled", "1 while the copy is throttled (paused included)", s -> s.throttled() ? 1 : 0)
+        gauge("transmog.migration.throttled", "1 while the copy is throttled (paused included)",
+                s -> s.throttled() ? 1 : 0)
                 .register(registry);
         gauge("transmog.migration.cut.over.attempts", "Cut-over attempts so far", MigrationStatus::cutOverAttempts)
                 .register(registry);

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.Test;
 
 import io.transmog.engine.MigrationStatus;
 import io.transmog.engine.Phase;
+import io.transmog.operator.reconciler.RunnerJobs;
 
 class RunnerMetricsTest {
 
@@ -46,9 +47,10 @@ class RunnerMetricsTest {
     @Test
     void servesTheMigrationAsTheEngineSeesItAtEachScrape() throws Exception {
         snapshot.set(status(Phase.Copying, 4_200, 10_000, 42.0, 12L, 350.5, 17, 1_500, 250, "max-lag=1500ms", 0));
-        RunnerMetrics endpoint = serve(Map.of(RunnerMetrics.ENV_PORT, "0", RunnerMetrics.ENV_TABLE, "customers"));
+        RunnerMetrics endpoint = serve(Map.of(RunnerJobs.ENV_METRICS_PORT, "0",
+                RunnerJobs.ENV_METRICS_TABLE, "customers"));
 
-        HttpResponse<String> response = get(endpoint.port(), RunnerMetrics.PATH);
+        HttpResponse<String> response = get(endpoint.port(), RunnerJobs.METRICS_PATH);
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(
                 type -> assertThat(type).startsWith("text/plain; version=0.0.4"));
@@ -73,7 +75,7 @@ class RunnerMetricsTest {
                 .doesNotContain("max-lag=");
 
         snapshot.set(status(Phase.CuttingOver, 10_000, 10_000, 100.0, 0L, 400.0, 30, 0, 0, null, 2));
-        Exposition later = new Exposition(get(endpoint.port(), RunnerMetrics.PATH).body());
+        Exposition later = new Exposition(get(endpoint.port(), RunnerJobs.METRICS_PATH).body());
         assertThat(later.value("transmog_migration_rows_copied", TAGS)).isEqualTo(10_000);
         assertThat(later.value("transmog_migration_throttled", TAGS)).isEqualTo(0);
         assertThat(later.value("transmog_migration_cut_over_attempts", TAGS)).isEqualTo(2);
@@ -83,16 +85,16 @@ class RunnerMetricsTest {
 
     @Test
     void beforeTheMigrationStartedItServesNoMigrationSeriesYet() throws Exception {
-        RunnerMetrics endpoint = serve(Map.of(RunnerMetrics.ENV_PORT, "0"));
+        RunnerMetrics endpoint = serve(Map.of(RunnerJobs.ENV_METRICS_PORT, "0"));
 
-        HttpResponse<String> response = get(endpoint.port(), RunnerMetrics.PATH);
+        HttpResponse<String> response = get(endpoint.port(), RunnerJobs.METRICS_PATH);
         assertThat(response.statusCode()).isEqualTo(200);
         Exposition scrape = new Exposition(response.body());
         assertThat(scrape.names()).contains("jvm_memory_used_bytes")
                 .noneMatch(name -> name.startsWith("transmog_"));
 
         snapshot.set(status(Phase.Validating, 0, 0, 0.0, null, 0.0, 0, 0, 0, null, 0));
-        Exposition started = new Exposition(get(endpoint.port(), RunnerMetrics.PATH).body());
+        Exposition started = new Exposition(get(endpoint.port(), RunnerJobs.METRICS_PATH).body());
         Map<String, String> untabled = Map.of("namespace", "shop", "name", "add-nickname");
         assertThat(started.value("transmog_migration_phase", Map.of("phase", "Validating"))).isEqualTo(1);
         assertThat(started.value("transmog_migration_rows_copied", untabled)).isZero();
@@ -103,10 +105,10 @@ class RunnerMetricsTest {
 
     @Test
     void answersOnlyGetOnItsPath() throws Exception {
-        RunnerMetrics endpoint = serve(Map.of(RunnerMetrics.ENV_PORT, "0"));
+        RunnerMetrics endpoint = serve(Map.of(RunnerJobs.ENV_METRICS_PORT, "0"));
         assertThat(get(endpoint.port(), "/").statusCode()).isEqualTo(404);
         assertThat(get(endpoint.port(), "/metrics/other").statusCode()).isEqualTo(404);
-        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri(endpoint.port(), RunnerMetrics.PATH))
+        HttpResponse<String> post = HTTP.send(HttpRequest.newBuilder(uri(endpoint.port(), RunnerJobs.METRICS_PATH))
                 .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
     }
@@ -114,43 +116,44 @@ class RunnerMetricsTest {
     @Test
     void withoutAPortThereIsNoEndpoint() {
         assertThat(RunnerMetrics.serve(Map.of(), "shop", "m", snapshot::get)).isEmpty();
-        assertThat(RunnerMetrics.serve(Map.of(RunnerMetrics.ENV_PORT, ""), "shop", "m", snapshot::get)).isEmpty();
-        assertThat(RunnerMetrics.serve(Map.of(RunnerMetrics.ENV_PORT, " "), "shop", "m", snapshot::get)).isEmpty();
+        assertThat(serveOn("")).isEmpty();
+        assertThat(serveOn(" ")).isEmpty();
     }
 
     @Test
-    void aPortInUseOrNoPortAtAllCostsOneWarningAndNothingElse() throws Exception {
+    void aBusyPortOrAnInvalidOneCostsOneWarningEachAndNothingElse() throws Exception {
         try (ServerSocket taken = new ServerSocket(0); Warnings warnings = Warnings.capture()) {
             String port = String.valueOf(taken.getLocalPort());
-            assertThat(RunnerMetrics.serve(Map.of(RunnerMetrics.ENV_PORT, port), "shop", "m", snapshot::get))
-                    .isEmpty();
+            assertThat(serveOn(port)).isEmpty();
             assertThat(warnings.messages()).singleElement().asString()
                     .contains("no metrics endpoint").contains(port).contains("goes on without");
 
-            assertThat(RunnerMetrics.serve(Map.of(RunnerMetrics.ENV_PORT, "http"), "shop", "m", snapshot::get))
-                    .isEmpty();
-            assertThat(RunnerMetrics.serve(Map.of(RunnerMetrics.ENV_PORT, "70000"), "shop", "m", snapshot::get))
-                    .isEmpty();
+            assertThat(serveOn("http")).isEmpty();
+            assertThat(serveOn("70000")).isEmpty();
             assertThat(warnings.messages()).hasSize(3).last().asString().contains("not a port number");
         }
     }
 
     @Test
     void closingFreesThePortAndItsThreadNeverKeepsTheJvmAlive() throws Exception {
-        RunnerMetrics endpoint = serve(Map.of(RunnerMetrics.ENV_PORT, "0"));
+        RunnerMetrics endpoint = serve(Map.of(RunnerJobs.ENV_METRICS_PORT, "0"));
         int port = endpoint.port();
         assertThat(Thread.getAllStackTraces().keySet()).filteredOn(t -> t.getName().equals("HTTP-Dispatcher"))
                 .isNotEmpty().allMatch(Thread::isDaemon);
 
         endpoint.close();
         metrics = Optional.empty();
-        assertThatThrownBy(() -> get(port, RunnerMetrics.PATH)).isInstanceOf(ConnectException.class);
+        assertThatThrownBy(() -> get(port, RunnerJobs.METRICS_PATH)).isInstanceOf(ConnectException.class);
         try (ServerSocket again = new ServerSocket(port)) {
             assertThat(again.getLocalPort()).isEqualTo(port);
         }
     }
 
     // ---- helpers ----
+
+    private Optional<RunnerMetrics> serveOn(String port) {
+        return RunnerMetrics.serve(Map.of(RunnerJobs.ENV_METRICS_PORT, port), "shop", "m", snapshot::get);
+    }
 
     private RunnerMetrics serve(Map<String, String> env) {
         metrics = RunnerMetrics.serve(env, "shop", "add-nickname", snapshot::get);
