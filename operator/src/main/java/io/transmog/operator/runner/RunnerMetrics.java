@@ -201,7 +201,7 @@ public final class RunnerMetrics implements AutoCloseable {
 
     private Gauge.Builder<RunnerMetrics> gauge(String name, String description,
             ToDoubleFunction<MigrationStatus> value) {
-        // Strong: the registry is the only holder of this gauge's state besides the server's handler.
+        // Strong: Micrometer would otherwise report NaN once nothing else held this object.
         return Gauge.builder(name, this, m -> m.scraped == null ? Double.NaN : value.applyAsDouble(m.scraped))
                 .description(description)
                 .strongReference(true);
