@@ -29,7 +29,9 @@ import io.transmog.operator.model.SchemaMigration;
  * itself. Database credentials reach it only as environment variables taken from the Secret
  * ({@code TRANSMOG_USER}, {@code TRANSMOG_PASSWORD}); they are never in the arguments, the Job, the resource or
  * events. Exit code {@value #EXIT_PERMANENT_FAILURE} tells Kubernetes not to retry (the runner has recorded a
- * final phase); any other non-zero exit is retried up to the backoff limit, and the runner resumes.
+ * final phase); any other non-zero exit is retried up to the backoff limit, and the runner resumes. The pod serves
+ * Prometheus metrics on port {@value #METRICS_PORT} (RunnerMetrics) and says so in the usual
+ * {@code prometheus.io/*} annotations.
  */
 public final class RunnerJobs {
 
@@ -48,6 +50,12 @@ public final class RunnerJobs {
     /** The Job informer only watches Jobs carrying this label. */
     public static final String SELECTOR = LABEL_MANAGED_BY + "=" + MANAGED_BY;
     public static final String ANNOTATION_MIGRATION = "transmog.io/migration";
+    /** The runner's Prometheus endpoint (RunnerMetrics), announced by the pod's prometheus.io annotations. */
+    public static final int METRICS_PORT = 9090;
+    public static final String METRICS_PATH = "/metrics";
+    public static final String ENV_METRICS_PORT = "TRANSMOG_METRICS_PORT";
+    /** The {@code table} tag of the runner's metrics: the runner itself only learns it once it read its resource. */
+    public static final String ENV_METRICS_TABLE = "TRANSMOG_METRICS_TABLE";
 
     private static final int MAX_NAME = 63;
 
@@ -119,6 +127,9 @@ public final class RunnerJobs {
                         .withNewMetadata()
                             .withLabels(labels)
                             .addToAnnotations(ANNOTATION_MIGRATION, namespace + "/" + name)
+                            .addToAnnotations("prometheus.io/scrape", "true")
+                            .addToAnnotations("prometheus.io/port", String.valueOf(METRICS_PORT))
+                            .addToAnnotations("prometheus.io/path", METRICS_PATH)
                         .endMetadata()
                         .withNewSpec()
                             .withRestartPolicy("Never")
@@ -134,7 +145,12 @@ public final class RunnerJobs {
                                 .withImage(image)
                                 .withImagePullPolicy(config.runnerImagePullPolicy())
                                 .withCommand("transmog", "run", namespace + "/" + name)
-                                .withEnv(env(secret))
+                                .withEnv(env(secret, migration.getSpec().getTable()))
+                                .addNewPort()
+                                    .withName("metrics")
+                                    .withContainerPort(METRICS_PORT)
+                                    .withProtocol("TCP")
+                                .endPort()
                                 .withResources(resources(runner, config))
                                 .withNewSecurityContext()
                                     .withRunAsNonRoot(true)
@@ -152,12 +168,14 @@ public final class RunnerJobs {
                 .build();
     }
 
-    private static List<EnvVar> env(String secret) {
+    private static List<EnvVar> env(String secret, String table) {
         return List.of(
                 secretEnv(ENV_USER, secret, SECRET_KEY_USER),
                 secretEnv(ENV_PASSWORD, secret, SECRET_KEY_PASSWORD),
                 fieldEnv("TRANSMOG_POD_NAME", "metadata.name"),
-                fieldEnv("TRANSMOG_POD_NAMESPACE", "metadata.namespace"));
+                fieldEnv("TRANSMOG_POD_NAMESPACE", "metadata.namespace"),
+                new EnvVar(ENV_METRICS_PORT, String.valueOf(METRICS_PORT), null),
+                new EnvVar(ENV_METRICS_TABLE, table, null));
     }
 
     private static EnvVar secretEnv(String env, String secret, String key) {

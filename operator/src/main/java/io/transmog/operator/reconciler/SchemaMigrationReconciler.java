@@ -141,7 +141,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                 events.normal(migration, reason, message);
             }
         }
-        metrics.observe(key(migration), result.phase());
+        metrics.observe(migration, result.phase());
 
         if (result.createJob() && job.kind() == JobState.Kind.ABSENT) {
             // Built from the resource as it is after startedAt was recorded: from then on the API server keeps
@@ -173,10 +173,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
     @Override
     public DeleteControl cleanup(SchemaMigration migration, Context<SchemaMigration> context) {
         SchemaMigrationStatus status = statusOf(migration);
-        String key = key(migration);
         if (status.getJobName() == null || isFinished(status)) {
             // Never started, or finished: there is nothing to cancel and nothing in the database to touch.
-            metrics.forget(key);
+            metrics.forget(migration);
             return DeleteControl.defaultDelete();
         }
         Optional<Job> job = jobs.getSecondaryResource(migration, context);
@@ -185,7 +184,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
         JobState state = JobState.of(job);
         if (state.kind() == JobState.Kind.ABSENT || state.isFinished()) {
-            metrics.forget(key);
+            metrics.forget(migration);
             return DeleteControl.defaultDelete();
         }
 

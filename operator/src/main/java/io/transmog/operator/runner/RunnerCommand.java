@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.Optional;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -18,8 +19,9 @@ import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 
 /**
  * {@code transmog run <namespace>/<name>}: the process around a {@link Runner}. It does not boot the Quarkus
- * application (no HTTP server, no controllers, no CDI): a runner pod is a batch process with a fabric8 client
- * configured the usual way (in a pod: its ServiceAccount; elsewhere: KUBECONFIG or KUBERNETES_* variables).
+ * application (no Quarkus HTTP server, no controllers, no CDI): a runner pod is a batch process with a fabric8 client
+ * configured the usual way (in a pod: its ServiceAccount; elsewhere: KUBECONFIG or KUBERNETES_* variables). Its
+ * only listening socket is the optional Prometheus endpoint of {@link RunnerMetrics}.
  * <p>
  * SIGTERM ({@link Runner#stop}): when the resource is being deleted the migration is cancelled and cleaned up;
  * otherwise the process records that it stopped and exits, and the Job's next pod resumes the migration. Either way
@@ -75,7 +77,10 @@ public final class RunnerCommand {
             Runtime.getRuntime().halt(code);
         }, "transmog-sigterm");
         Runtime.getRuntime().addShutdownHook(onSigterm);
+        Optional<RunnerMetrics> metrics = RunnerMetrics.serve(System.getenv(), target.namespace(), target.name(),
+                runner::snapshot);
         int code = runner.run();
+        metrics.ifPresent(RunnerMetrics::close);
         try {
             Runtime.getRuntime().removeShutdownHook(onSigterm);
         } catch (IllegalStateException shuttingDown) {

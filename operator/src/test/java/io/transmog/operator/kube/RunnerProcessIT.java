@@ -4,6 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +19,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,6 +41,7 @@ import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.model.ThrottleSpec;
+import io.transmog.operator.reconciler.RunnerJobs;
 import io.transmog.operator.runner.Runner;
 
 /**
@@ -194,6 +202,39 @@ class RunnerProcessIT {
         assertThat(get(other, "m").getStatus()).isNull();
     }
 
+    @Test
+    void servesPrometheusMetricsWhileItCopies() throws Exception {
+        String ns = namespace("metrics");
+        String schema = db.createSchema("metrics");
+        db.seed(schema, "customers", 50_000);
+        create(ns, migration(ns, "m", schema, 10));
+        int port;
+        try (ServerSocket free = new ServerSocket(0)) {
+            port = free.getLocalPort();
+        }
+
+        RunnerProcess runner = RunnerProcess.start(ns + "/m", token(ns), Map.of(
+                RunnerJobs.ENV_METRICS_PORT, String.valueOf(port), RunnerJobs.ENV_METRICS_TABLE, "customers"));
+        awaitStatus(ns, "m", m -> m.getStatus().getPhase() == Phase.Copying && rowsCopied(m) > 0, runner);
+        HttpResponse<String> scrape = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + RunnerJobs.METRICS_PATH))
+                        .timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(scrape.statusCode()).isEqualTo(200);
+        Matcher copied = Pattern.compile("(?m)^transmog_migration_rows_copied\\{([^}]*)\\} (\\S+)$")
+                .matcher(scrape.body());
+        assertThat(copied.find()).as(scrape.body()).isTrue();
+        assertThat(copied.group(1)).contains("namespace=\"" + ns + "\"", "name=\"m\"", "table=\"customers\"");
+        assertThat(Double.parseDouble(copied.group(2))).isPositive();
+        assertThat(scrape.body()).contains("jvm_memory_used_bytes");
+        assertNoSecret(scrape.body());
+
+        patchSpec(ns, "{\"spec\":{\"throttle\":{\"chunkSize\":5000}}}");
+        assertThat(runner.process.waitFor(120, TimeUnit.SECONDS)).isTrue();
+        assertThat(runner.process.exitValue()).as(runner.log()).isZero();
+        assertThat(runner.log()).contains("Prometheus metrics on port " + port);
+    }
+
     // ---- helpers ----
 
     /** One {@code transmog run} process, its stdout and stderr in a file. */
@@ -204,6 +245,10 @@ class RunnerProcessIT {
         }
 
         static RunnerProcess start(String target, String token) throws IOException {
+            return start(target, token, Map.of());
+        }
+
+        static RunnerProcess start(String target, String token, Map<String, String> extraEnv) throws IOException {
             Path launcher = Path.of(System.getProperty("transmog.launcher", "src/main/docker/transmog"));
             Path log = Files.createTempFile("transmog-run", ".log");
             log.toFile().deleteOnExit(); // kept while the tests run (failure messages quote it)
@@ -226,6 +271,7 @@ class RunnerProcessIT {
             if (config.getCaCertFile() != null) {
                 env.put("KUBERNETES_CERTS_CA_FILE", config.getCaCertFile());
             }
+            env.putAll(extraEnv);
             return new RunnerProcess(builder.start(), log);
         }
 

@@ -8,6 +8,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
@@ -82,8 +83,33 @@ class RunnerJobsTest {
                     assertThat(e.getValue()).isNull();
                     assertThat(e.getValueFrom().getSecretKeyRef().getKey()).isEqualTo("password");
                 });
-        assertThat(container.getEnv()).allSatisfy(e -> assertThat(e.getValue()).isNull());
+        assertThat(container.getEnv()).filteredOn(e -> e.getValue() != null).as("plain values: metrics settings only")
+                .extracting(EnvVar::getName)
+                .containsExactlyInAnyOrder(RunnerJobs.ENV_METRICS_PORT, RunnerJobs.ENV_METRICS_TABLE);
         assertThat(container.getEnvFrom()).isNullOrEmpty();
+    }
+
+    @Test
+    void thePodServesPrometheusMetricsAndSaysWhere() {
+        Job job = RunnerJobs.desired(Fixtures.migration("shop", "m", "mysql", "shop", "customers"), CONFIG, IMAGE);
+
+        var template = job.getSpec().getTemplate();
+        var container = template.getSpec().getContainers().get(0);
+        assertThat(container.getEnv()).filteredOn(e -> e.getName().equals("TRANSMOG_METRICS_PORT")).singleElement()
+                .satisfies(e -> assertThat(e.getValue()).isEqualTo("9090"));
+        assertThat(container.getEnv()).filteredOn(e -> e.getName().equals("TRANSMOG_METRICS_TABLE")).singleElement()
+                .satisfies(e -> assertThat(e.getValue()).isEqualTo("customers"));
+        assertThat(container.getPorts()).singleElement().satisfies(port -> {
+            assertThat(port.getName()).isEqualTo("metrics");
+            assertThat(port.getContainerPort()).isEqualTo(9090);
+            assertThat(port.getProtocol()).isEqualTo("TCP");
+        });
+        assertThat(template.getMetadata().getAnnotations())
+                .containsEntry("prometheus.io/scrape", "true")
+                .containsEntry("prometheus.io/port", "9090")
+                .containsEntry("prometheus.io/path", "/metrics");
+        assertThat(job.getMetadata().getAnnotations()).as("the pods are scraped, not the Job")
+                .doesNotContainKey("prometheus.io/scrape");
     }
 
     @Test
@@ -144,6 +170,7 @@ class RunnerJobsTest {
     void theJobCarriesNoSecretMaterial() {
         String json = Serialization.asJson(RunnerJobs.desired(Fixtures.migration("shop", "m", "mysql", "shop", "t"),
                 CONFIG, IMAGE));
-        assertThat(json).doesNotContain("\"value\"");
+        assertThat(json.split("\"value\"", -1)).as("no plain value besides the metrics port and table").hasSize(3);
+        assertThat(json).contains("\"value\":\"9090\"", "\"value\":\"t\"");
     }
 }
