@@ -11,14 +11,17 @@ deps:
 kube-deps:
 	scripts/provision-kube-binaries.sh
 
+# Also writes operator/target/test-classpath.txt (the operator's test classpath, resolved in this same
+# reactor run so the engine comes from engine/target): the demo's local cluster is a test-scope program.
 build:
-	$(MVN) -DskipTests package
+	$(MVN) -DskipTests package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
 	scripts/write-launcher.sh
 
 test: deps kube-deps
 	mvn -B verify
 
-demo: deps build
+# The main job end to end: MariaDB, a local Kubernetes API, the operator, a SchemaMigration under write load.
+demo: deps kube-deps build
 	scripts/demo.sh
 
 bench: deps build

@@ -1,18 +1,26 @@
 #!/usr/bin/env bash
-# `make demo`: an online schema change of a 200k-row table under a steady write load,
-# on a throwaway MariaDB this script starts (and always stops).
+# `make demo`: an online schema change of a 200k-row table under a steady write load, run the way
+# Transmog runs in production: a SchemaMigration resource, reconciled by the operator, executed by a
+# runner Job. Everything is local and throwaway, started (and always stopped) by this script:
 #
-#   1. start mariadbd; create shop.customers (varied types, utf8mb4 + emoji, JSON, NULLs)
-#   2. start writers: INSERT / UPDATE / DELETE / re-key, over TCP as a non-root user
-#   3. run `bin/transmog migrate --execute` with a postponed cut-over; show live progress
-#   4. in AwaitingCutOver: stop the writers, let the applier drain, compare the ghost table
-#      with the original row for row
-#   5. restart the writers, release the cut-over so it happens under load
-#   6. check: new column + index, old table kept as _customers_del, no writer error,
-#      no lost insert; print the cut-over write stall
+#   1. a MariaDB server; shop.customers (varied types, utf8mb4 + emoji, JSON, NULLs)
+#   2. a local Kubernetes API: a real kube-apiserver + etcd (kube-api-test, binaries from `make kube-deps`)
+#      with the committed CRD and deploy/ applied, and a node that runs each runner pod's command
+#      `transmog run <ns>/<name>` as a real local process (LocalCluster, a test-scope program: no kubelet)
+#   3. the operator, `bin/transmog operator`, as a local process against that API server (as the
+#      transmog-operator ServiceAccount, so with exactly the RBAC of deploy/)
+#   4. writers: INSERT / UPDATE / DELETE / re-key, over TCP as a non-root user
+#   5. kubectl: namespace shop, the runner's RBAC and the credentials Secret (from examples/), and a
+#      SchemaMigration with cutOver.mode: Manual; live progress from its status; a pause and resume
+#      (spec.paused) mid-copy, checking that the ghost table holds still while paused
+#   6. in AwaitingCutOver: stop the writers, compare the ghost table with the original row for row,
+#      restart the writers, approve the cut-over (spec.cutOver.approved) so it happens under load
+#   7. check: new column + index, old table kept as _customers_del, no writer error, no lost insert,
+#      the Job completed, the phase Events, the password nowhere; print the cut-over write stall
 #
-# Exits 0 only if every check passed. Env: DEMO_ROWS (200000), DEMO_WRITERS (3),
-# DEMO_WRITER_PAUSE (0.05 s between a writer's batches), DEMO_KEEP=1 keeps the temp dir.
+# Exits 0 only if every check passed. Env: DEMO_ROWS (200000), DEMO_WRITERS (3), DEMO_WRITER_PAUSE
+# (0.05 s between a writer's batches), DEMO_CHUNK_SIZE (throttle.chunkSize until the resume, 200),
+# DEMO_KEEP=1 keeps the temp dir (logs of the operator, the runners and the API server).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,12 +30,24 @@ source "$ROOT/scripts/lib/mariadb.sh"
 ROWS=${DEMO_ROWS:-200000}
 WRITERS=${DEMO_WRITERS:-3}
 PAUSE=${DEMO_WRITER_PAUSE:-0.05}
+CHUNK=${DEMO_CHUNK_SIZE:-200}
+CHUNK_AFTER_RESUME=2000
 ALTER="ADD COLUMN nickname VARCHAR(64) NOT NULL DEFAULT '', ADD INDEX idx_nickname (nickname)"
+NS=shop
+SMIG=customers
 [ "${DEMO_KEEP:-0}" = 1 ] && export MDB_KEEP_DIR=1
 [ -x "$ROOT/bin/transmog" ] || { echo "demo: bin/transmog is missing: run 'make build' (or 'make demo')" >&2; exit 1; }
+CLASSPATH_FILE="$ROOT/operator/target/test-classpath.txt"
+[ -s "$CLASSPATH_FILE" ] && [ -d "$ROOT/operator/target/test-classes" ] \
+  || { echo "demo: $CLASSPATH_FILE is missing: run 'make build' (or 'make demo')" >&2; exit 1; }
+KUBE_BIN=$("$ROOT/scripts/provision-kube-binaries.sh" --dir)
+KUBECTL="$KUBE_BIN/kubectl"
+for b in kube-apiserver etcd kubectl; do
+  [ -x "$KUBE_BIN/$b" ] || { echo "demo: $KUBE_BIN/$b is missing: run 'make kube-deps' (or 'make demo')" >&2; exit 1; }
+done
 (( ROWS >= WRITERS * 10 )) || { echo "demo: DEMO_ROWS is too small" >&2; exit 1; }
 
-if [ -t 1 ]; then B=$'\033[1m'; G=$'\033[32m'; R=$'\033[31m'; N=$'\033[0m'; else B= G= R= N=; fi
+if [ -t 1 ]; then B=$'\033[1m'; G=$'\033[32m'; R=$'\033[31m'; D=$'\033[2m'; N=$'\033[0m'; else B= G= R= D= N=; fi
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 info() { printf '   %s\n' "$*"; }
 num() { sed ':a;s/\B[0-9]\{3\}\>/,&/;ta' <<<"$1"; }   # 1234567 -> 1,234,567
@@ -38,16 +58,83 @@ check() {   # check <0|1 ok> <text>
   else CHECKS+=("FAIL	$2"); printf '   %sFAIL%s %s\n' "$R" "$N" "$2"; fi
 }
 
+# ---- processes of our own: each runs in a session (process group) of its own, so Ctrl-C reaches only
+# this script, whose cleanup stops them in order (operator, then the cluster with its runner processes,
+# then MariaDB); a watchdog stops them if this script dies without cleaning up (kill -9).
+start_group() {   # start_group <var> <log> <cmd...>: sets <var> to the pid (= process group id)
+  local var=$1 log=$2; shift 2
+  setsid "$@" </dev/null >"$log" 2>&1 &
+  printf -v "$var" '%s' "$!"
+  _group_watchdog "$!"
+}
+stop_group() {   # stop_group <pid> <grace s>: SIGTERM, wait, then KILL whatever is left of its group
+  local pid=$1 grace=$2 left
+  [ -n "$pid" ] || return 0
+  lib_stop_pid "$pid" "$grace"
+  left=$(ps -o pid= --sid "$pid" 2>/dev/null | tr -d ' ' | tr '\n' ' ')
+  if [ -n "$left" ]; then kill -KILL $left 2>/dev/null || true; fi
+}
+_group_watchdog() {
+  local owner=$$ pid=$1
+  (
+    set +eu
+    trap 'exit 0' TERM
+    trap '' INT HUP
+    while kill -0 "$owner" 2>/dev/null && kill -0 "$pid" 2>/dev/null; do sleep 1; done
+    kill -0 "$pid" 2>/dev/null || exit 0
+    kill -TERM "$pid" 2>/dev/null; sleep 40
+    left=$(ps -o pid= --sid "$pid" 2>/dev/null); [ -n "$left" ] && kill -KILL $left 2>/dev/null
+  ) </dev/null >/dev/null 2>&1 &
+  WATCHDOG_PIDS+=($!)
+}
+WATCHDOG_PIDS=()
+
+kc() { "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+kc_show() {   # kc_show <kubectl args...>: prints the command and its output, indented
+  printf '   %s$ kubectl %s%s\n' "$D" "$*" "$N"
+  kc "$@" 2>&1 | sed 's/^/     /'
+  return "${PIPESTATUS[0]}"
+}
+
 lib_install_traps
+lib_on_exit 'for p in "${WATCHDOG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; done'
 T0=$(lib_now)
 
-# ---------------------------------------------------------------- 1. server and data
+# ---------------------------------------------------------------- 1. server
 step "Starting a throwaway MariaDB"
 mdb_start 101
 WORK="$MDB_DIR/demo"; mkdir -p "$WORK"
 info "mariadbd $MDB_VERSION on 127.0.0.1:$MDB_PORT, datadir under $MDB_DIR (removed at exit)"
-info "log_bin=ON binlog_format=ROW binlog_row_image=FULL; user '$MDB_USER' with a random password in $MDB_PASSWORD_FILE"
+info "log_bin=ON binlog_format=ROW binlog_row_image=FULL; the writers' user '$MDB_USER' (all privileges)"
+# The migration's own user, with only the privileges the README lists for an online schema change. Its
+# password goes into the Secret and nowhere else (created through stdin: never in an argument).
+MIGRATOR_USER=shop_migrator
+MIGRATOR_PASSWORD_FILE="$MDB_DIR/migrator.password"
+(umask 077; head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$MIGRATOR_PASSWORD_FILE")
+mdb_root <<SQL
+CREATE USER '$MIGRATOR_USER'@'127.0.0.1' IDENTIFIED BY '$(<"$MIGRATOR_PASSWORD_FILE")';
+GRANT ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP, INDEX, INSERT, LOCK TABLES, SELECT, UPDATE
+  ON shop.* TO '$MIGRATOR_USER'@'127.0.0.1';
+GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '$MIGRATOR_USER'@'127.0.0.1';
+SQL
+info "the migration's user '$MIGRATOR_USER'@'127.0.0.1': ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP,"
+info "INDEX, INSERT, LOCK TABLES, SELECT, UPDATE on shop.*; REPLICATION SLAVE, BINLOG MONITOR; a random password"
 
+# ---------------------------------------------------------------- 2. a local Kubernetes API (in the background)
+step "Starting a local Kubernetes API (in the background, while the table is filled)"
+CLUSTER_DIR="$WORK/cluster"; mkdir -p "$CLUSTER_DIR"
+T_CLUSTER=$(lib_now)
+start_group CLUSTER_PID "$CLUSTER_DIR/cluster.log" env KUBE_API_TEST_OFFLINE_MODE=true \
+  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dtransmog.repo.root="$ROOT" \
+    -cp "$ROOT/operator/target/test-classes:$ROOT/operator/target/classes:$(cat "$CLASSPATH_FILE")" \
+    io.transmog.operator.kube.LocalCluster --dir "$CLUSTER_DIR" --transmog "$ROOT/bin/transmog" \
+    --runner-java-opts "-Xmx256m -XX:+ExitOnOutOfMemoryError"
+lib_on_exit 'stop_group "$CLUSTER_PID" 45'
+info "kube-apiserver $(basename "$KUBE_BIN" | cut -d- -f1) + etcd from $KUBE_BIN (kube-api-test, offline)"
+info "then: the committed CRD and deploy/ (kubectl apply --server-side -k deploy/), and a simulated node"
+
+# ---------------------------------------------------------------- 1. data (while the API server starts)
 step "Creating shop.customers with $(num "$ROWS") rows"
 t=$(lib_now)
 mdb_root <<SQL
@@ -97,7 +184,67 @@ SQL
 info "$(mdb_value "SELECT FORMAT(COUNT(*), 0) FROM shop.customers") rows in $(lib_elapsed "$t" "$(lib_now)") s; a sample:"
 mdb_root --table -e "SELECT id, email, full_name, city, balance, score, note, created_at, prefs FROM shop.customers WHERE id IN (7, 9, 12)" | sed 's/^/   /'
 
-# ---------------------------------------------------------------- 2. the write load
+step "Local Kubernetes API"
+until grep -q '^ready ' "$CLUSTER_DIR/cluster.log" 2>/dev/null; do
+  if ! kill -0 "$CLUSTER_PID" 2>/dev/null; then
+    printf '%sFAIL%s the local Kubernetes API did not start:\n' "$R" "$N"
+    tail -n 30 "$CLUSTER_DIR/cluster.log" | sed 's/^/   /'
+    exit 1
+  fi
+  if (( $(lib_elapsed "$T_CLUSTER" "$(lib_now)" | cut -d. -f1) > 180 )); then
+    printf '%sFAIL%s the local Kubernetes API was not ready within 180 s\n' "$R" "$N"; exit 1
+  fi
+  sleep 0.2
+done
+T_CLUSTER_READY=$(lib_now)
+READY_LINE=$(grep -m1 '^ready ' "$CLUSTER_DIR/cluster.log")
+ready_field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$READY_LINE"; }
+API_SERVER=$(ready_field server); KUBECONFIG_FILE=$(ready_field kubeconfig)
+OPERATOR_ENV=$(ready_field operator-env); RUNNER_LOG=$(ready_field runner-log)
+info "ready in $(lib_elapsed "$T_CLUSTER" "$T_CLUSTER_READY") s: $API_SERVER; admin kubeconfig $KUBECONFIG_FILE"
+kc_show get crd
+kc_show get deployment,serviceaccount -n transmog-system
+info "The operator Deployment from deploy/ never becomes ready here: this API server has no kubelet to run"
+info "pods. The operator runs as a local process instead (the usual \"run the operator locally against a"
+info "cluster\"), as the ServiceAccount transmog-system/transmog-operator: exactly the RBAC of deploy/."
+info "Runner Jobs do get pods: a simulated node (LocalCluster) runs each pod's command as a local process"
+info "with the pod's environment; their output: $RUNNER_LOG"
+
+# ---------------------------------------------------------------- 3. the operator, a local process
+step "Starting the operator: bin/transmog operator"
+OPERATOR_LOG="$WORK/operator.log"
+OPERATOR_PID=
+lib_on_exit 'stop_group "$OPERATOR_PID" 20'
+for attempt in 1 2 3; do   # the free port can be taken before the operator binds it
+  OPERATOR_PORT=$(_mdb_free_port)
+  T_OPERATOR=$(lib_now)
+  # shellcheck disable=SC2016
+  start_group OPERATOR_PID "$OPERATOR_LOG" env -u KUBECONFIG \
+    TRANSMOG_OPERATOR_RUNNER_IMAGE=transmog:demo TRANSMOG_OPERATOR_RECHECK_INTERVAL=2s \
+    QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$OPERATOR_PORT" \
+    KUBERNETES_AUTH_TRYKUBECONFIG=false KUBERNETES_AUTH_TRYSERVICEACCOUNT=false \
+    TRANSMOG_JAVA_OPTS="-Xmx256m -XX:+ExitOnOutOfMemoryError" \
+    bash -c 'set -a; . "$1"; set +a; exec "$2" operator' operator "$OPERATOR_ENV" "$ROOT/bin/transmog"
+  until curl -sf -o /dev/null "http://127.0.0.1:$OPERATOR_PORT/q/health/ready"; do
+    kill -0 "$OPERATOR_PID" 2>/dev/null || break
+    (( $(lib_elapsed "$T_OPERATOR" "$(lib_now)" | cut -d. -f1) < 90 )) || break
+    sleep 0.2
+  done
+  if curl -sf -o /dev/null "http://127.0.0.1:$OPERATOR_PORT/q/health/ready"; then break; fi
+  stop_group "$OPERATOR_PID" 10
+  if [ "$attempt" -lt 3 ] && grep -q "Port.*already in use\|Address already in use" "$OPERATOR_LOG"; then continue; fi
+  printf '%sFAIL%s the operator did not become ready; its log:\n' "$R" "$N"
+  tail -n 30 "$OPERATOR_LOG" | sed 's/^/   /'
+  exit 1
+done
+info "ready in $(lib_elapsed "$T_OPERATOR" "$(lib_now)") s (pid $OPERATOR_PID; log $OPERATOR_LOG)"
+info "env: QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL, _CA_CERT_FILE and _TOKEN (a token of the ServiceAccount"
+info "     transmog-system/transmog-operator) from $OPERATOR_ENV;"
+info "     TRANSMOG_OPERATOR_RUNNER_IMAGE=transmog:demo (there is no operator Pod to read its own image from)"
+info "GET http://127.0.0.1:$OPERATOR_PORT/q/health/ready: $(curl -s "http://127.0.0.1:$OPERATOR_PORT/q/health/ready" \
+  | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), separators=(",", ":")))' | cut -c1-120)"
+
+# ---------------------------------------------------------------- 4. the write load
 # Each writer is a bash loop printing SQL into one long-lived `mariadb --force` session
 # (like an application's pooled connection). Writer w only touches ids in its own stripe
 # (id % WRITERS), and its one multi-row transaction locks rows in ascending order, so the
@@ -180,38 +327,124 @@ sleep 2
 read -r b e < <(writer_stats 1)
 info "running: $b batches (~$((b * 7)) statements) in the first 2 s, $e errors"
 
-# ---------------------------------------------------------------- 3. the migration
-FLAG="$WORK/postpone-cut-over.flag"
-touch "$FLAG"
-step "Running transmog (cut-over postponed while $FLAG exists)"
-info "bin/transmog migrate --host 127.0.0.1 --port $MDB_PORT --user $MDB_USER --password-file <file> \\"
-info "    --database shop --table customers --alter \"$ALTER\" \\"
-info "    --execute --status-json --status-interval-seconds 1 --postpone-cut-over-flag-file $FLAG"
+# ---------------------------------------------------------------- 5. the migration, as a resource
+step "kubectl: the namespace, the runner's RBAC and the credentials Secret"
+kc_show create namespace "$NS"
+kc_show apply -f "$ROOT/examples/01-runner-rbac.yaml"
+# The Secret from the template, with the demo user and its password filled in: through stdin, so the
+# password is never in an argument (ps) or on the screen.
+SECRET_YAML=$(<"$ROOT/examples/00-credentials-secret.template.yaml")
+SECRET_YAML=${SECRET_YAML/username: migrator/username: $MIGRATOR_USER}
+SECRET_YAML=${SECRET_YAML/password: CHANGE-ME/password: $(<"$MIGRATOR_PASSWORD_FILE")}
+info "examples/00-credentials-secret.template.yaml with username: $MIGRATOR_USER and the password from"
+info "$MIGRATOR_PASSWORD_FILE (not shown), piped to:"
+printf '   %s$ kubectl apply -f -%s\n' "$D" "$N"
+kc apply -f - <<<"$SECRET_YAML" | sed 's/^/     /'
+unset SECRET_YAML
+
+step "kubectl apply: a SchemaMigration for shop.customers (cut-over held for approval)"
+cat >"$WORK/$SMIG.yaml" <<YAML
+apiVersion: transmog.io/v1alpha1
+kind: SchemaMigration
+metadata:
+  name: $SMIG
+  namespace: $NS
+spec:
+  database:
+    host: 127.0.0.1          # the demo's MariaDB (the runner runs on this machine)
+    port: $MDB_PORT
+    schema: shop
+    credentialsSecretRef:
+      name: shop-migrator
+  table: customers
+  alter: "$ALTER"
+  cutOver:
+    mode: Manual             # copy, then wait in AwaitingCutOver until spec.cutOver.approved
+    approved: false
+  throttle:
+    chunkSize: $CHUNK            # small, so the copy lasts long enough to pause it; raised live later
+  keepOldTable: true
+YAML
+sed 's/^/     /' "$WORK/$SMIG.yaml"
+T_APPLY=$(lib_now)
+kc_show apply -f "$WORK/$SMIG.yaml"
+
+# Live progress: the resource's status, polled once a second and shown on change (phase, percent, rows,
+# rows/s, ETA, applied events, lag, throttling, message).
+STATUS="$WORK/status.jsonl"
+python3 -u "$ROOT/scripts/lib/smig_status.py" --kubectl "$KUBECTL" --kubeconfig "$KUBECONFIG_FILE" \
+  -n "$NS" "$SMIG" --interval 1 >"$STATUS" 2>"$WORK/status.err" </dev/null &
+POLL_PID=$!
+lib_on_exit 'kill "$POLL_PID" 2>/dev/null'
 echo
-"$ROOT/bin/transmog" migrate --host 127.0.0.1 --port "$MDB_PORT" --user "$MDB_USER" --password-file "$MDB_PASSWORD_FILE" \
-  --database shop --table customers --alter "$ALTER" \
-  --execute --status-json --status-interval-seconds 1 --postpone-cut-over-flag-file "$FLAG" \
-  >"$WORK/status.jsonl" 2>"$WORK/transmog.log" </dev/null &
-TPID=$!
-lib_on_exit 'lib_stop_pid "$TPID" 10'
-tail -s 0.2 -n +1 -F --pid="$TPID" "$WORK/status.jsonl" 2>/dev/null | python3 -u "$ROOT/scripts/lib/status_view.py" --changes-only &
+tail -s 0.2 -n +1 -F --pid="$POLL_PID" "$STATUS" 2>/dev/null \
+  | python3 -u "$ROOT/scripts/lib/status_view.py" --changes-only --messages &
 VIEW_PID=$!
 lib_on_exit 'kill "$VIEW_PID" 2>/dev/null'
 
-transmog_failed() {
-  printf '\n%sFAIL%s transmog exited before the checks; last status and log lines:\n' "$R" "$N"
-  tail -n 1 "$WORK/status.jsonl" | sed 's/^/   /'
-  tail -n 20 "$WORK/transmog.log" | sed 's/^/   /'
+last_status() { tail -n 1 "$STATUS" 2>/dev/null; }
+status_phase() { last_status | sed -n 's/.*"phase":"\([^"]*\)".*/\1/p'; }
+status_rows() { local r; r=$(last_status | sed -n 's/.*"rowsCopied":\([0-9]*\).*/\1/p'); echo "${r:-0}"; }
+
+migration_failed() {   # migration_failed <why>
+  sleep 1
+  printf '\n%sFAIL%s %s; last status, operator and runner log lines:\n' "$R" "$N" "$1"
+  last_status | cut -c1-400 | sed 's/^/   /'
+  tail -n 12 "$OPERATOR_LOG" | cut -c1-300 | sed 's/^/   operator| /'
+  tail -n 20 "$RUNNER_LOG" | cut -c1-300 | sed 's/^/   /'
   exit 1
 }
 
-until grep -q '"phase":"AwaitingCutOver"' "$WORK/status.jsonl"; do
-  kill -0 "$TPID" 2>/dev/null || { sleep 0.5; transmog_failed; }
-  sleep 0.2
-done
+# wait_phase <timeout s> <phase>...: until the status shows one of the phases; fails the demo on a
+# finished phase that was not asked for, a dead operator or cluster, or the timeout.
+wait_phase() {
+  local timeout=$1 t; shift
+  local wanted=" $* " phase
+  t=$(lib_now)
+  while :; do
+    phase=$(status_phase)
+    [[ -n $phase && $wanted == *" $phase "* ]] && return 0
+    case $phase in Failed|Cancelled|Succeeded|Validated) migration_failed "the migration ended in $phase while waiting for $*";; esac
+    kill -0 "$OPERATOR_PID" 2>/dev/null || migration_failed "the operator exited"
+    kill -0 "$CLUSTER_PID" 2>/dev/null || migration_failed "the local Kubernetes API exited"
+    (( $(lib_elapsed "$t" "$(lib_now)" | cut -d. -f1) < timeout )) || migration_failed "no phase $* within $timeout s"
+    sleep 0.2
+  done
+}
+
+wait_phase 120 Copying AwaitingCutOver
+T_COPYING=$(lib_now)
+
+# ---------------------------------------------------------------- 5. pause and resume, live
+PAUSED_OK=1
+if [ "$(status_phase)" = Copying ]; then
+  printf '   %s$ kubectl patch smig %s -n %s --type merge -p '"'"'{"spec":{"paused":true}}'"'"'%s\n' "$D" "$SMIG" "$NS" "$N"
+  kc patch smig "$SMIG" -n "$NS" --type merge -p '{"spec":{"paused":true}}' | sed 's/^/     /'
+  T_PAUSE=$(lib_now)
+  wait_phase 30 Paused AwaitingCutOver
+  if [ "$(status_phase)" = Paused ]; then
+    info "Paused $(lib_elapsed "$T_PAUSE" "$(lib_now)") s after the patch; watching _customers_gho for 4 s while the writers go on:"
+    g1=$(mdb_value "SELECT COUNT(*) FROM shop._customers_gho"); r1=$(status_rows); read -r b1 _ < <(writer_stats 1)
+    sleep 4
+    g2=$(mdb_value "SELECT COUNT(*) FROM shop._customers_gho"); r2=$(status_rows); read -r b2 _ < <(writer_stats 1)
+    [ "$(status_phase)" = Paused ] && (( g1 == g2 && r1 == r2 && b2 > b1 )) && PAUSED_OK=0
+    check "$PAUSED_OK" "paused mid-copy: _customers_gho held still at $(num "$g1") -> $(num "$g2") rows, status rowsCopied $(num "$r1") -> $(num "$r2"), while the writers ran $((b2 - b1)) batches"
+    kc_show get smig -n "$NS"
+  else
+    check 1 "pause mid-copy: the copy was done before the pause took effect (try a smaller DEMO_CHUNK_SIZE)"
+  fi
+  printf '   %s$ kubectl patch smig %s -n %s --type merge -p '"'"'{"spec":{"paused":false,"throttle":{"chunkSize":%s}}}'"'"'%s\n' "$D" "$SMIG" "$NS" "$CHUNK_AFTER_RESUME" "$N"
+  kc patch smig "$SMIG" -n "$NS" --type merge -p "{\"spec\":{\"paused\":false,\"throttle\":{\"chunkSize\":$CHUNK_AFTER_RESUME}}}" | sed 's/^/     /'
+  info "resumed, and throttle.chunkSize raised from $CHUNK to $CHUNK_AFTER_RESUME (both live)"
+  wait_phase 30 Copying AwaitingCutOver
+else
+  check 1 "pause mid-copy: the copy was done before the demo saw it copying (try a smaller DEMO_CHUNK_SIZE)"
+fi
+
+wait_phase 300 AwaitingCutOver
 T_COPIED=$(lib_now)
 
-# ---------------------------------------------------------------- 4. verify before the cut-over
+# ---------------------------------------------------------------- 6. verify before the cut-over
 sleep 1.5   # let the status view show the AwaitingCutOver line
 step "AwaitingCutOver: verifying the ghost table"
 stop_writers 1
@@ -241,30 +474,33 @@ fi
 check "$(( ERRORS1 + WRITER_CLIENT_FAILURES > 0 ))" "writers during the copy: $BATCHES1 batches, $ERRORS1 errors"
 rm -f "$WORK/original.tsv" "$WORK/ghost.tsv"
 
-# ---------------------------------------------------------------- 5. cut-over under load
+# ---------------------------------------------------------------- 6. cut-over under load
 step "Cut-over under load"
 start_writers 2
 sleep 3
 read -r b e < <(writer_stats 2)
-info "writers restarted ($b batches so far); removing the flag file"
+info "writers restarted ($b batches so far); approving the cut-over:"
+printf '   %s$ kubectl patch smig %s -n %s --type merge -p '"'"'{"spec":{"cutOver":{"approved":true}}}'"'"'%s\n' "$D" "$SMIG" "$NS" "$N"
 T_RELEASE=$(lib_now)
-rm -f "$FLAG"
-TRC=0; wait "$TPID" || TRC=$?
+kc patch smig "$SMIG" -n "$NS" --type merge -p '{"spec":{"cutOver":{"approved":true}}}' | sed 's/^/     /'
+echo
+wait_phase 120 Succeeded Failed Cancelled
 T_DONE=$(lib_now)
+wait "$POLL_PID" 2>/dev/null || true
 wait "$VIEW_PID" 2>/dev/null || true
 sleep 2   # writes keep landing in the new table
 stop_writers 2
 read -r BATCHES2 ERRORS2 < <(writer_stats 2)
 
-# ---------------------------------------------------------------- 6. checks
+# ---------------------------------------------------------------- 7. checks
 step "Checks after the cut-over"
-FINAL=$(grep '^{' "$WORK/status.jsonl" | tail -n 1)
-read -r PHASE STALL ATTEMPTS ROWS_COPIED EVENTS < <(python3 -c '
+FINAL=$(last_status)
+read -r PHASE STALL ATTEMPTS ROWS_COPIED EVENTS JOB < <(python3 -c '
 import json, sys
 s = json.loads(sys.argv[1]); c = s.get("cutOver") or {}
-print(s.get("phase"), c.get("stallMillis", "n/a"), c.get("attempts", 0), s.get("rowsCopied"), s.get("eventsApplied"))' "$FINAL")
-check "$(( TRC != 0 ))" "transmog exited with $TRC, final phase $PHASE (after $ATTEMPTS cut-over attempt(s))"
-[ "$PHASE" = Succeeded ] || { tail -n 20 "$WORK/transmog.log" | sed 's/^/      /'; }
+print(s.get("phase"), c.get("stallMillis", "n/a"), c.get("attempts", 0), s.get("rowsCopied"), s.get("eventsApplied"), s.get("jobName") or "-")' "$FINAL")
+check "$([ "$PHASE" = Succeeded ]; echo $?)" "SchemaMigration $NS/$SMIG: phase $PHASE (after $ATTEMPTS cut-over attempt(s))"
+[ "$PHASE" = Succeeded ] || { tail -n 20 "$RUNNER_LOG" | cut -c1-300 | sed 's/^/      /'; }
 
 q() { mdb_value "$1"; }
 has_col=$(q "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA='shop' AND TABLE_NAME='customers' AND COLUMN_NAME='nickname'")
@@ -282,9 +518,39 @@ p1=$(q "SELECT COUNT(*) FROM shop.customers WHERE email LIKE 'p1-w%'")
 p2=$(q "SELECT COUNT(*) FROM shop.customers WHERE email LIKE 'p2-w%'")
 check "$(( p1 != BATCHES1 || p2 != BATCHES2 ))" "no lost insert: shop.customers holds $p1/$BATCHES1 rows inserted during the copy and $p2/$BATCHES2 during the cut-over phase"
 
+# The runner Job, as the Job controller (here: the simulated node) reports it.
+JOB_DONE=
+for _ in $(seq 1 100); do   # the node writes the Job's status once the runner process has exited
+  JOB_DONE=$(kc get job "$JOB" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Complete")].status}' 2>/dev/null || true)
+  [ "$JOB_DONE" = True ] && break
+  sleep 0.2
+done
+EXIT_CODES=$(kc get pods -n "$NS" -l "job-name=$JOB" -o jsonpath='{range .items[*]}{.status.containerStatuses[0].state.terminated.exitCode}{" "}{end}' 2>/dev/null || true)
+EXIT_CODES=$(echo $EXIT_CODES)   # trimmed
+kc_show get job,pod -n "$NS" || true
+check "$([ "$JOB_DONE" = True ] && [ "$EXIT_CODES" = 0 ]; echo $?)" "runner Job $JOB is Complete (its pod's runner process exit code(s): ${EXIT_CODES:-none})"
+
+# The Events the operator recorded, one per phase it announced.
+kc_show get events -n "$NS" --sort-by=.metadata.creationTimestamp \
+  -o custom-columns=TYPE:.type,REASON:.reason,OBJECT:.involvedObject.name,MESSAGE:.message || true
+REASONS=$(kc get events -n "$NS" --field-selector "involvedObject.kind=SchemaMigration,involvedObject.name=$SMIG" \
+  -o jsonpath='{range .items[*]}{.reason}{" "}{end}' 2>/dev/null || true)
+missing=""
+for r in Pending Copying Paused AwaitingCutOver Succeeded; do [[ " $REASONS " == *" $r "* ]] || missing+=" $r"; done
+check "$([ -z "$missing" ]; echo $?)" "Events on smig/$SMIG for the phases:$(for r in $REASONS; do printf ' %s' "$r"; done)${missing:+ (missing:$missing)}"
+kc_show get smig -n "$NS" || true
+
+# The password: in the Secret only, nowhere else (resource, Job, Pod, Events, operator, runner, API server logs).
+(umask 077; { cat "$MIGRATOR_PASSWORD_FILE"; echo; printf '%s' "$(<"$MIGRATOR_PASSWORD_FILE")" | base64; } >"$WORK/secret.patterns")
+kc get smig,job,pod,events -n "$NS" -o yaml >"$WORK/resources.yaml" 2>&1 || true
+LEAKS=$(grep -l -F -f "$WORK/secret.patterns" "$WORK/resources.yaml" "$OPERATOR_LOG" "$RUNNER_LOG" \
+  "$CLUSTER_DIR/cluster.log" "$CLUSTER_DIR/apiserver.log" "$STATUS" 2>/dev/null || true)
+check "$([ -z "$LEAKS" ]; echo $?)" "the password of $MIGRATOR_USER (plain or base64) is nowhere in the SchemaMigration, Job, Pod, Events, nor the logs of the operator, the runner, the API server${LEAKS:+: found in $LEAKS}"
+rm -f "$WORK/secret.patterns"
+
 # The writers' own view of the stall: gaps between two consecutive batch completions of
-# one session (normally ~PAUSE plus a few ms). Those spanning the cut-over (flag removed ->
-# transmog exited) against the rest of phase 2.
+# one session (normally ~PAUSE plus a few ms). Those spanning the cut-over (approval ->
+# Succeeded seen) against the rest of phase 2.
 read -r GAP_CUT GAP_OTHER GAP_MED < <(python3 - "$WORK" "$WRITERS" "$T_RELEASE" "$T_DONE" <<'PY'
 import sys, statistics
 work, writers, start, end = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
@@ -307,15 +573,17 @@ for c in "${CHECKS[@]}"; do [[ $c == FAIL* ]] && fails=$((fails + 1)); done
 step "Summary"
 info "table:            shop.customers, $(num "$ROWS") rows at the start, $WRITERS writers throughout"
 info "alter:            $ALTER"
+info "ran as:           SchemaMigration $NS/$SMIG -> operator (local process) -> Job $JOB -> runner process"
 info "copy:             $(num "$ROWS_COPIED") rows copied, $(num "$EVENTS") changed keys applied from the binlog"
-info "cut-over:         $ATTEMPTS attempt(s); write stall reported by transmog: ${STALL} ms"
+info "cut-over:         $ATTEMPTS attempt(s); write stall reported in status.cutOver.stallMillis: ${STALL} ms"
 info "                  seen by the writers: longest gap between two batches across the cut-over ${GAP_CUT} ms"
 info "                  (longest elsewhere in that phase ${GAP_OTHER} ms, median ${GAP_MED} ms incl. the ${PAUSE} s pause)"
-info "timing:           copy + apply until AwaitingCutOver $(lib_elapsed "$T0" "$T_COPIED") s after start;"
-info "                  flag removed -> transmog done in $(lib_elapsed "$T_RELEASE" "$T_DONE") s; whole demo $(lib_elapsed "$T0" "$T_END") s"
+info "timing:           Kubernetes API ready $(lib_elapsed "$T_CLUSTER" "$T_CLUSTER_READY") s after its start; resource applied -> Copying $(lib_elapsed "$T_APPLY" "$T_COPYING") s;"
+info "                  AwaitingCutOver $(lib_elapsed "$T0" "$T_COPIED") s after the demo's start; approved -> Succeeded seen in $(lib_elapsed "$T_RELEASE" "$T_DONE") s;"
+info "                  whole demo $(lib_elapsed "$T0" "$T_END") s"
 info "checks:           $(( ${#CHECKS[@]} - fails )) passed, $fails failed"
 if (( fails > 0 )); then
-  printf '\n%sDEMO FAILED%s (transmog log: %s, kept only with DEMO_KEEP=1)\n' "$R" "$N" "$WORK/transmog.log"
+  printf '\n%sDEMO FAILED%s (logs in %s, kept only with DEMO_KEEP=1)\n' "$R" "$N" "$WORK"
   exit 1
 fi
-printf '\n%sDEMO PASSED%s: the table was altered online, under load, with no error and no lost write.\n' "$G" "$N"
+printf '\n%sDEMO PASSED%s: a SchemaMigration altered the table online, under load, with no error and no lost write.\n' "$G" "$N"

@@ -4,7 +4,9 @@
 Reads JSON lines on stdin, writes to stdout (flushed per line). Lines that are not
 JSON pass through unchanged. With --changes-only, a status line that repeats the
 previous one (same phase, rows copied, events applied, throttling) is skipped, so a
-migration idling in AwaitingCutOver stays quiet. Standard library only.
+migration idling in AwaitingCutOver stays quiet. With --messages, the status message is
+printed under the line whenever it changes (a SchemaMigration's status, see smig_status.py).
+Standard library only.
 """
 import argparse
 import json
@@ -60,6 +62,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--changes-only", action="store_true", help="skip lines that repeat the previous status")
     parser.add_argument("--indent", default="  ", help="prefix of every rendered line")
+    parser.add_argument("--messages", action="store_true", help="print the message whenever it changes")
     parser.add_argument("--stamp", metavar="FILE", help="also append '<epoch seconds> <raw line>' for every line to FILE")
     args = parser.parse_args()
     stamp = open(args.stamp, "a", encoding="utf-8") if args.stamp else None
@@ -67,6 +70,7 @@ def main():
     started = time.monotonic()
     last_key = None
     last_phase = None
+    last_message = None
     for raw in sys.stdin:
         raw = raw.rstrip("\n")
         if stamp:
@@ -81,16 +85,20 @@ def main():
             continue
         phase = status.get("phase")
         key = (phase, status.get("rowsCopied"), status.get("eventsApplied"), status.get("throttled"),
-               (status.get("cutOver") or {}).get("attempts"))
+               (status.get("cutOver") or {}).get("attempts"), status.get("message") if args.messages else None)
         if args.changes_only and key == last_key:
             continue
         last_key = key
         rate = status.get("rowsPerSecond")
         print(args.indent + render(status, time.monotonic() - started, rate), flush=True)
         message = status.get("message")
-        if phase != last_phase and message and phase in ("Validated", "Failed", "Cancelled", "Succeeded", "AwaitingCutOver"):
+        if args.messages:
+            if message and message != last_message:
+                print(f"{args.indent}{'':8}{message}", flush=True)
+        elif phase != last_phase and message and phase in ("Validated", "Failed", "Cancelled", "Succeeded", "AwaitingCutOver"):
             print(f"{args.indent}{'':8}{message}", flush=True)
         last_phase = phase
+        last_message = message
 
 
 if __name__ == "__main__":

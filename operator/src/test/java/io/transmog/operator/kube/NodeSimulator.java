@@ -53,10 +53,11 @@ import io.transmog.operator.runner.RunnerCommand;
  * server runs neither:
  * <ul>
  * <li>for each Job in a served namespace it creates a Pod from the Job's template (bound to a fake node), marks it
- * Running, and runs the container's command {@code transmog run <ns>/<name>} as an in-process {@link Runner} with the
- * container's environment resolved the way the kubelet does (secretKeyRef from the Secret, fieldRef from the Pod),
- * and a client authenticated with a token of the pod's ServiceAccount (so the runner has exactly the RBAC of
- * deploy/);</li>
+ * Running, and runs the container's command {@code transmog run <ns>/<name>} with the container's environment
+ * resolved the way the kubelet does (secretKeyRef from the Secret, fieldRef from the Pod), and credentials of a token
+ * of the pod's ServiceAccount (so the runner has exactly the RBAC of deploy/). A {@link PodLauncher} decides how the
+ * command runs: tests run it as an in-process {@link Runner} ({@link #inProcess}); the demo's {@link LocalCluster}
+ * starts a real {@code transmog run} process;</li>
  * <li>when the runner returns, it writes the Pod's terminated status with the exit code, and the Job's status as
  * the Job controller would: Complete on 0; the pod failure policy's action (FailJob on exit code 3, Ignore on a
  * DisruptionTarget condition); otherwise a counted failure and a new pod until the backoff limit.</li>
@@ -75,9 +76,36 @@ final class NodeSimulator implements AutoCloseable {
         int run(Map<String, String> env, KubernetesClient runnerClient) throws Exception;
     }
 
+    /**
+     * Runs the container of one runner pod, as a kubelet would, and returns its exit code.
+     *
+     * @param pod the Pod (created, status Running)
+     * @param command the container's command ({@code transmog run <ns>/<name>})
+     * @param env the container's environment, resolved (secretKeyRef, fieldRef)
+     * @param podConfig where the API server is, authenticated with a token of the pod's ServiceAccount
+     * @param run records what runs (an in-process runner sets {@link PodRun#runner})
+     */
+    interface PodLauncher {
+        int run(Pod pod, List<String> command, Map<String, String> env, Config podConfig, PodRun run)
+                throws Exception;
+    }
+
+    /** The command runs as a {@link Runner} in this JVM (tests: fast, and the test can reach the runner). */
+    static PodLauncher inProcess(Runner.Options options) {
+        return (pod, command, env, podConfig, run) -> {
+            RunnerCommand.Target target = RunnerCommand.Target.parse(
+                    command.subList(2, command.size()).toArray(String[]::new));
+            try (KubernetesClient client = new KubernetesClientBuilder().withConfig(podConfig).build()) {
+                Runner runner = new Runner(client, target.namespace(), target.name(), env, options);
+                run.runner = runner;
+                return runner.run();
+            }
+        };
+    }
+
     private final KubernetesClient admin;
     private final Config adminConfig;
-    private final Runner.Options options;
+    private final PodLauncher launcher;
     private final Set<String> namespaces = ConcurrentHashMap.newKeySet();
     private final Map<String, JobRun> runs = new ConcurrentHashMap<>();
     private final Map<String, Attempt> replacements = new ConcurrentHashMap<>();
@@ -87,11 +115,17 @@ final class NodeSimulator implements AutoCloseable {
         return t;
     });
     private SharedIndexInformer<Job> informer;
+    private volatile boolean allNamespaces;
+    private volatile boolean closed;
 
     NodeSimulator(KubernetesClient admin, Config adminConfig, Runner.Options options) {
+        this(admin, adminConfig, inProcess(options));
+    }
+
+    NodeSimulator(KubernetesClient admin, Config adminConfig, PodLauncher launcher) {
         this.admin = admin;
         this.adminConfig = adminConfig;
-        this.options = options;
+        this.launcher = launcher;
     }
 
     NodeSimulator start() {
@@ -120,6 +154,12 @@ final class NodeSimulator implements AutoCloseable {
         informer.getStore().list().forEach(this::seen);
     }
 
+    /** Runs the Jobs of every namespace, as the one node of a cluster does. */
+    void serveAllNamespaces() {
+        allNamespaces = true;
+        informer.getStore().list().forEach(this::seen);
+    }
+
     /** The next pod of a Job in {@code namespace} does {@code attempt} instead of running the runner. */
     void replaceNextAttempt(String namespace, Attempt attempt) {
         replacements.put(namespace, attempt);
@@ -133,7 +173,7 @@ final class NodeSimulator implements AutoCloseable {
 
     private synchronized void seen(Job job) {
         String ns = job.getMetadata().getNamespace();
-        if (!namespaces.contains(ns) || isFinished(job.getStatus())) {
+        if (closed || !(allNamespaces || namespaces.contains(ns)) || isFinished(job.getStatus())) {
             return;
         }
         String key = ns + "/" + job.getMetadata().getName();
@@ -201,7 +241,8 @@ final class NodeSimulator implements AutoCloseable {
                         }
                     }
                     Thread.sleep(200);
-                    if (admin.batch().v1().jobs().inNamespace(ns).withName(job.getMetadata().getName()).get() == null) {
+                    if (closed || admin.batch().v1().jobs().inNamespace(ns).withName(job.getMetadata().getName())
+                            .get() == null) {
                         return;
                     }
                 }
@@ -254,16 +295,15 @@ final class NodeSimulator implements AutoCloseable {
             if (command.size() < 2 || !"transmog".equals(command.get(0)) || !"run".equals(command.get(1))) {
                 throw new IllegalStateException("unexpected runner command " + command);
             }
-            RunnerCommand.Target target = RunnerCommand.Target.parse(
-                    command.subList(2, command.size()).toArray(String[]::new));
             Attempt replacement = replacements.remove(ns);
-            try (KubernetesClient podClient = clientFor(pod)) {
+            try {
+                Config podConfig = configFor(pod);
                 if (replacement != null) {
-                    run.exitCode = replacement.run(env, podClient);
+                    try (KubernetesClient podClient = new KubernetesClientBuilder().withConfig(podConfig).build()) {
+                        run.exitCode = replacement.run(env, podClient);
+                    }
                 } else {
-                    Runner runner = new Runner(podClient, target.namespace(), target.name(), env, options);
-                    run.runner = runner;
-                    run.exitCode = runner.run();
+                    run.exitCode = launcher.run(pod, command, env, podConfig, run);
                 }
             } catch (Exception e) {
                 LOG.errorf(e, "pod %s/%s crashed", ns, podName);
@@ -371,8 +411,8 @@ final class NodeSimulator implements AutoCloseable {
             return env;
         }
 
-        /** A client authenticated as the pod's ServiceAccount, with a token bound to the pod. */
-        private KubernetesClient clientFor(Pod pod) {
+        /** The API server, authenticated as the pod's ServiceAccount with a token bound to the pod. */
+        private Config configFor(Pod pod) {
             String serviceAccount = pod.getSpec().getServiceAccountName();
             String token = admin.serviceAccounts().inNamespace(ns).withName(serviceAccount)
                     .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L)
@@ -380,14 +420,13 @@ final class NodeSimulator implements AutoCloseable {
                             .withName(pod.getMetadata().getName()).withUid(pod.getMetadata().getUid())
                             .endBoundObjectRef().endSpec().build())
                     .getStatus().getToken();
-            Config config = new ConfigBuilder(Config.empty())
+            return new ConfigBuilder(Config.empty())
                     .withMasterUrl(adminConfig.getMasterUrl())
                     .withCaCertData(adminConfig.getCaCertData())
                     .withCaCertFile(adminConfig.getCaCertFile())
                     .withOauthToken(token)
                     .withNamespace(ns)
                     .build();
-            return new KubernetesClientBuilder().withConfig(config).build();
         }
     }
 
@@ -421,6 +460,7 @@ final class NodeSimulator implements AutoCloseable {
 
     @Override
     public void close() {
+        closed = true; // no new pod from here on
         if (informer != null) {
             informer.close();
         }
