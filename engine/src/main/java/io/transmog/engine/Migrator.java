@@ -358,17 +358,21 @@ public final class Migrator {
                 checkAbort();
                 status.phase(Phase.AwaitingCutOver, "verifying checksums of original and ghost, pass " + pass);
                 long started = System.nanoTime();
-                try (Connection locker = database.connect(); Connection snapshot = database.connect()) {
+                try (Connection locker = database.connect(); Connection snapshot = database.connect();
+                     Connection ghostSnapshot = database.connect()) {
                     Database.execute(locker, "SET SESSION lock_wait_timeout = " + config.cutOverLockTimeoutSeconds());
                     Database.execute(locker, sql.lockOriginalForRead());
                     try {
                         drain(config.cutOverLockTimeoutSeconds() * 1000L);
+                        // Both at the same point: the original is locked and nothing else writes the ghost now.
                         Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+                        Database.execute(ghostSnapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
                     } finally {
                         Database.execute(locker, "UNLOCK TABLES");
                     }
-                    mismatched = verifier.mismatches(snapshot);
+                    mismatched = verifier.mismatches(snapshot, ghostSnapshot);
                     Database.execute(snapshot, "COMMIT");
+                    Database.execute(ghostSnapshot, "COMMIT");
                 }
                 LOG.info("table={} phase=AwaitingCutOver checksum pass {}: {} rows in {} chunks compared in {} ms, {} chunks differ",
                         names.original(), pass, verifier.rowsCompared(), verifier.chunksCompared(),

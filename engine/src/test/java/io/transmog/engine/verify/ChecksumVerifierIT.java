@@ -343,13 +343,16 @@ class ChecksumVerifierIT {
             return new Database(new ConnectionConfig(SERVER.host(), SERVER.port(), SERVER.user(), SERVER.password(), database)).connect();
         }
 
+        /** As the migration verifies: the ghost's side on a second snapshot, read concurrently. */
         List<KeyRange> mismatches(ChecksumVerifier verifier) throws SQLException {
-            try (Connection snapshot = connect()) {
+            try (Connection snapshot = connect(); Connection ghostSnapshot = connect()) {
                 Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+                Database.execute(ghostSnapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
                 try {
-                    return verifier.mismatches(snapshot);
+                    return verifier.mismatches(snapshot, ghostSnapshot);
                 } finally {
                     Database.execute(snapshot, "ROLLBACK");
+                    Database.execute(ghostSnapshot, "ROLLBACK");
                 }
             }
         }
