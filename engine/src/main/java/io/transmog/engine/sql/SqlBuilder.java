@@ -6,6 +6,7 @@ import io.transmog.engine.sql.BoundStatement.Binding;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
+import java.util.stream.LongStream;
 
 /**
  * Every statement the engine runs against the migrated tables is generated here, from
@@ -183,12 +184,42 @@ public final class SqlBuilder {
                 conjuncts.add(qualifier + equality(j, tuple, false, bindings));
             }
             String lastOp = i == key.size() - 1 ? op : strict;
-            conjuncts.add(qualifier + column(i, false) + " " + lastOp + " " + placeholder(i, false));
-            bindings.add(new Binding(key.get(i), tuple.values().get(i), false));
+            if (key.get(i).kind() == KeyColumn.Kind.ENUM) {
+                conjuncts.add(enumRange(i, lastOp, tuple, qualifier));
+            } else {
+                conjuncts.add(qualifier + column(i, false) + " " + lastOp + " " + placeholder(i, false));
+                bindings.add(new Binding(key.get(i), tuple.values().get(i), false));
+            }
             disjuncts.add(String.join(" AND ", conjuncts));
         }
         return disjuncts.size() == 1 ? disjuncts.get(0)
                 : disjuncts.stream().map(d -> "(" + d + ")").collect(Collectors.joining(" OR "));
+    }
+
+    /**
+     * {@code e op v} for an ENUM key column of the original, as the list of member numbers on that
+     * side of {@code v} (0 is the empty "error" member, which sorts first): the server uses the
+     * index for a list of an ENUM's numbers but not for a range over them, so every chunk would
+     * scan the key from its start. The numbers are computed here, never taken from input.
+     */
+    private String enumRange(int i, String op, KeyTuple tuple, String qualifier) {
+        long value = ((Number) tuple.values().get(i)).longValue();
+        int members = key.get(i).original().members().size();
+        long low = switch (op) {
+            case ">" -> value + 1;
+            case ">=" -> value;
+            default -> 0;
+        };
+        long high = switch (op) {
+            case "<" -> value - 1;
+            case "<=" -> value;
+            default -> members;
+        };
+        if (low > high) {
+            return "FALSE";
+        }
+        return qualifier + column(i, false) + " IN (" + LongStream.rangeClosed(low, high).mapToObj(Long::toString)
+                .collect(Collectors.joining(", ")) + ")";
     }
 
     private String keyMatch(List<KeyTuple> keys, boolean onGhost, List<Binding> bindings) {

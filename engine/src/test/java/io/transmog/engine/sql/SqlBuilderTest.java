@@ -81,6 +81,28 @@ class SqlBuilderTest {
       "CONVERT(CONVERT(? USING latin1) USING utf8mb4) COLLATE utf8mb4_bin";
 
   @Test
+  void rangesOverAnEnumKeyListTheMemberNumbersSoTheIndexIsUsed() {
+    ColumnInfo kind = new ColumnInfo("kind", 0, "enum", "enum('x','y','z')", "utf8mb4", "utf8mb4_general_ci", false,
+        false);
+    ColumnInfo n = new ColumnInfo("n", 1, "int", "int(11)", null, null, false, false);
+    UniqueKey primary = new UniqueKey("PRIMARY", List.of("kind", "n"));
+    TableSchema schema = new TableSchema("db", "t", List.of(kind, n), List.of(primary), "CREATE TABLE ...");
+    SqlBuilder sql = new SqlBuilder(new MigrationPlan(TableNames.of("db", "t"), "FORCE", schema, schema, primary,
+        List.of(new KeyColumn(kind, kind), new KeyColumn(n, n)),
+        List.of(new ColumnPair("kind", "kind"), new ColumnPair("n", "n")), List.of(), List.of(), Map.of(), 10));
+
+    BoundStatement copy = sql.copyChunk(new KeyTuple(List.of(1L, 40L)), false, new KeyTuple(List.of(3L, 7L)));
+    // kind is numbered 0 (the empty error member) to 3; only n is bound.
+    assertThat(copy.sql()).contains("WHERE ((`kind` IN (2, 3)) OR (`kind` = ? AND `n` > ?))"
+        + " AND ((`kind` IN (0, 1, 2)) OR (`kind` = ? AND `n` <= ?))");
+    assertThat(copy.bindings()).extracting(Binding::value).containsExactly(1L, 40L, 3L, 7L);
+    assertThat(sql.copyChunk(new KeyTuple(List.of(3L, 1L)), false, new KeyTuple(List.of(3L, 9L))).sql())
+        .as("no member after the last").contains("(FALSE) OR (`kind` = ? AND `n` > ?)");
+    assertThat(sql.checksumOriginalRange(new KeyTuple(List.of(3L, 1L)), false, null, List.of("`n`")).sql())
+        .as("qualified, but not the constant").contains("(FALSE) OR (o.`kind` = ? AND o.`n` > ?)");
+  }
+
+  @Test
   void tableNamesFollowGhOstAndAreQuoted() {
     TableNames names = TableNames.of(DB, TABLE);
     assertThat(names.ghost()).isEqualTo("_or`ders_gho");
