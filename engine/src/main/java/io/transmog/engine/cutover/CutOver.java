@@ -3,6 +3,7 @@ package io.transmog.engine.cutover;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.db.Database;
+import io.transmog.engine.inspect.Inspector;
 import io.transmog.engine.sql.SqlBuilder;
 import io.transmog.engine.sql.TableNames;
 import org.slf4j.Logger;
@@ -120,12 +121,8 @@ public final class CutOver {
      * none of the sentry's marks) to the old table's name: does that rename, if nothing else has the name.
      */
     public static void nameSwappedOriginalAsOld(Connection connection, TableNames names) throws SQLException {
-        Optional<String> comment = Database.queryString(connection,
-                "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                names.database(), names.sentry());
-        boolean oldNameFree = Database.queryString(connection,
-                "SELECT 1 FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                names.database(), names.old()).isEmpty();
+        Optional<String> comment = sentryComment(connection, names);
+        boolean oldNameFree = !new Inspector(connection).tableExists(names.database(), names.old());
         if (comment.isPresent() && !SqlBuilder.SENTRY_COMMENT.equals(comment.get()) && oldNameFree) {
             Database.execute(connection, SqlBuilder.renameSwappedToOld(names));
             LOG.info("table={} phase=CuttingOver renamed the swapped-out original {} to {}", names.original(),
@@ -133,11 +130,16 @@ public final class CutOver {
         }
     }
 
-    /** Refuses to start when the sentry's name is taken by something that is not a sentry. */
-    public static void requireNoForeignSentry(Connection connection, TableNames names) throws SQLException {
-        Optional<String> comment = Database.queryString(connection,
+    /** The comment of the table under the sentry's name (ours carry {@link SqlBuilder#SENTRY_COMMENT}), if any. */
+    private static Optional<String> sentryComment(Connection connection, TableNames names) throws SQLException {
+        return Database.queryString(connection,
                 "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
                 names.database(), names.sentry());
+    }
+
+    /** Refuses to start when the sentry's name is taken by something that is not a sentry. */
+    public static void requireNoForeignSentry(Connection connection, TableNames names) throws SQLException {
+        Optional<String> comment = sentryComment(connection, names);
         if (comment.isPresent() && !SqlBuilder.SENTRY_COMMENT.equals(comment.get())) {
             throw new MigrationException("table " + names.qualifiedSentry() + " exists and is not a cut-over sentry"
                     + " (the original of an interrupted cut-over?): rename it to " + names.old()
@@ -147,9 +149,7 @@ public final class CutOver {
 
     /** A sentry left by a failed attempt would block every RENAME: drop it, and only it. */
     private void dropLeftoverSentry(Connection connection) throws SQLException {
-        Object comment = Database.queryString(connection,
-                "SELECT TABLE_COMMENT FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ?",
-                names.database(), names.sentry()).orElse(null);
+        Object comment = sentryComment(connection, names).orElse(null);
         if (comment == null) {
             return;
         }
