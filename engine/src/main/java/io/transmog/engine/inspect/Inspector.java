@@ -77,13 +77,14 @@ public final class Inspector {
             throw new MigrationException("the ALTER renames column(s) " + renamed
                     + ": pass --approve-renamed-columns to confirm the values move to the new name");
         }
+        ColumnMapping mapping = new ColumnMapping(original, ghost, alter);
         List<ColumnPair> copied = new ArrayList<>();
         List<String> added = new ArrayList<>();
         for (ColumnInfo target : ghost.columns()) {
             if (target.generated()) {
                 continue;
             }
-            Optional<ColumnInfo> source = original.column(sourceName(target.name(), renamed));
+            Optional<ColumnInfo> source = mapping.sourceOf(target.name());
             if (source.isPresent()) {
                 copied.add(new ColumnPair(source.get().name(), target.name()));
             } else {
@@ -91,25 +92,16 @@ public final class Inspector {
             }
         }
         List<String> dropped = original.columns().stream()
+                .filter(column -> mapping.ghostOf(column.name()).isEmpty())
                 .map(ColumnInfo::name)
-                .filter(name -> copied.stream().noneMatch(p -> p.original().equalsIgnoreCase(name)))
-                .filter(name -> ghost.column(renamed.getOrDefault(name.toLowerCase(Locale.ROOT), name)).isEmpty())
                 .toList();
 
-        UniqueKey chunkKey = sharedKey(original, ghost, renamed);
+        UniqueKey chunkKey = sharedKey(original, ghost, mapping);
         List<KeyColumn> keyColumns = chunkKey.columns().stream()
-                .map(name -> new KeyColumn(original.requireColumn(name),
-                        ghost.requireColumn(renamed.getOrDefault(name.toLowerCase(Locale.ROOT), name))))
+                .map(name -> new KeyColumn(original.requireColumn(name), mapping.ghostOf(name).orElseThrow()))
                 .toList();
         return new MigrationPlan(names, alter.text(), original, ghost, chunkKey, keyColumns, List.copyOf(copied),
                 List.copyOf(added), dropped, renamed, estimateRows(names, exactRowCount));
-    }
-
-    private static String sourceName(String ghostColumn, Map<String, String> renamed) {
-        return renamed.entrySet().stream()
-                .filter(e -> e.getValue().equalsIgnoreCase(ghostColumn))
-                .map(Map.Entry::getKey)
-                .findFirst().orElse(ghostColumn);
     }
 
     private void requireBaseTable(TableNames names) throws SQLException {
@@ -261,18 +253,17 @@ public final class Inspector {
      * of the ghost (through renames), every column NOT NULL on both sides. PRIMARY first,
      * then the narrowest.
      */
-    private static UniqueKey sharedKey(TableSchema original, TableSchema ghost, Map<String, String> renamed) {
+    private static UniqueKey sharedKey(TableSchema original, TableSchema ghost, ColumnMapping mapping) {
         if (original.uniqueKeys().isEmpty()) {
             throw new MigrationException("table " + original.table() + " has no usable unique key (a PRIMARY KEY or a UNIQUE KEY"
                     + " on NOT NULL columns without prefix): one is needed to copy in chunks and to find changed rows");
         }
         return original.uniqueKeys().stream()
-                .filter(key -> ghost.uniqueKeys().stream().anyMatch(g -> g.sameColumns(key.columns().stream()
-                        .map(c -> renamed.getOrDefault(c.toLowerCase(Locale.ROOT), c)).toList())))
+                .filter(key -> ghostKey(key, ghost, mapping).isPresent())
                 .filter(key -> key.columns().stream().allMatch(c -> isKeyable(original.requireColumn(c))))
                 // InnoDB reports a duplicate on the clustered key first, so a key that is the
                 // ghost's PRIMARY makes "row already copied" duplicates recognisable by name.
-                .min(Comparator.comparing((UniqueKey key) -> !isGhostPrimary(key, ghost, renamed))
+                .min(Comparator.comparing((UniqueKey key) -> !ghostKey(key, ghost, mapping).orElseThrow().isPrimary())
                         .thenComparing(key -> !key.isPrimary())
                         .thenComparing(key -> key.columns().size()))
                 .orElseThrow(() -> new MigrationException("the original and the altered table share no unique key on NOT NULL"
@@ -281,9 +272,14 @@ public final class Inspector {
                         + "): keep one unique key unchanged so rows can be matched"));
     }
 
-    private static boolean isGhostPrimary(UniqueKey key, TableSchema ghost, Map<String, String> renamed) {
-        return ghost.uniqueKeys().stream().anyMatch(g -> g.isPrimary() && g.sameColumns(key.columns().stream()
-                .map(c -> renamed.getOrDefault(c.toLowerCase(Locale.ROOT), c)).toList()));
+    /** The ghost's unique key over exactly the columns the original's key's values go to. */
+    private static Optional<UniqueKey> ghostKey(UniqueKey key, TableSchema ghost, ColumnMapping mapping) {
+        List<Optional<ColumnInfo>> mapped = key.columns().stream().map(mapping::ghostOf).toList();
+        if (mapped.stream().anyMatch(Optional::isEmpty)) {
+            return Optional.empty();
+        }
+        List<String> names = mapped.stream().map(c -> c.orElseThrow().name()).toList();
+        return ghost.uniqueKeys().stream().filter(g -> g.sameColumns(names)).findFirst();
     }
 
     private static boolean isKeyable(ColumnInfo column) {

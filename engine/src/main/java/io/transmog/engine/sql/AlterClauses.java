@@ -3,6 +3,7 @@ package io.transmog.engine.sql;
 import io.transmog.engine.MigrationException;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -22,12 +23,18 @@ public final class AlterClauses {
 
     private final String text;
     private final List<List<Token>> clauses;
+    /** After DROP, words that name something other than a column. */
+    private static final Set<String> DROPPED_NON_COLUMNS = Set.of(
+            "INDEX", "KEY", "PRIMARY", "FOREIGN", "CONSTRAINT", "CHECK", "PARTITION", "SYSTEM", "PERIOD");
+
     private final Map<String, String> renamedColumns;
+    private final Set<String> droppedColumns;
 
     private AlterClauses(String text, List<List<Token>> clauses) {
         this.text = text;
         this.clauses = clauses;
         this.renamedColumns = findRenamedColumns(clauses);
+        this.droppedColumns = findDroppedColumns(clauses);
     }
 
     public static AlterClauses parse(String alter) {
@@ -50,6 +57,14 @@ public final class AlterClauses {
     /** Old name (lower case) to new name of every column the ALTER renames. */
     public Map<String, String> renamedColumns() {
         return renamedColumns;
+    }
+
+    /**
+     * Names (lower case) of the columns the ALTER drops. A column of the same name that the
+     * ALTER adds again is a new column, not the dropped one.
+     */
+    public Set<String> droppedColumns() {
+        return droppedColumns;
     }
 
     public boolean setsAutoIncrement() {
@@ -110,6 +125,28 @@ public final class AlterClauses {
             }
         }
         return Map.copyOf(renamed);
+    }
+
+    private static Set<String> findDroppedColumns(List<List<Token>> clauses) {
+        Set<String> dropped = new HashSet<>();
+        for (List<Token> clause : clauses) {
+            if (!clause.get(0).isWord("DROP") || clause.size() < 2) {
+                continue;
+            }
+            int i = 1;
+            if (clause.get(i).isWord("COLUMN")) {
+                i++;
+            } else if (!clause.get(i).quoted() && DROPPED_NON_COLUMNS.contains(clause.get(i).value().toUpperCase(Locale.ROOT))) {
+                continue;
+            }
+            if (i + 1 < clause.size() && clause.get(i).isWord("IF") && clause.get(i + 1).isWord("EXISTS")) {
+                i += 2;
+            }
+            if (i < clause.size()) {
+                dropped.add(clause.get(i).value().toLowerCase(Locale.ROOT));
+            }
+        }
+        return Set.copyOf(dropped);
     }
 
     private static void recordRename(Map<String, String> renamed, List<Token> clause, int oldIndex, int newIndex) {

@@ -101,6 +101,16 @@ class AlterClausesTest {
   }
 
   @Test
+  void detectsDroppedColumnsButNotDroppedKeysOrConstraints() {
+    assertThat(AlterClauses.parse("DROP COLUMN c1, ADD COLUMN c1 INT DEFAULT 47").droppedColumns())
+        .containsExactly("c1");
+    assertThat(AlterClauses.parse("drop Legacy, DROP COLUMN IF EXISTS `Other`, DROP `index`").droppedColumns())
+        .containsExactlyInAnyOrder("legacy", "other", "index");
+    assertThat(AlterClauses.parse("DROP INDEX i, DROP KEY k, DROP PRIMARY KEY, DROP FOREIGN KEY f, DROP CONSTRAINT c,"
+        + " DROP CHECK ck, ALTER COLUMN v DROP DEFAULT").droppedColumns()).isEmpty();
+  }
+
+  @Test
   void changeColumnToTheSameNameIsNotARename() {
     assertThat(AlterClauses.parse("CHANGE COLUMN v v BIGINT").renamedColumns()).isEmpty();
     assertThat(AlterClauses.parse("CHANGE v V BIGINT").renamedColumns()).isEmpty();
