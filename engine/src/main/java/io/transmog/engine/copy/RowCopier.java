@@ -82,7 +82,8 @@ public final class RowCopier {
     }
 
     private long copy(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
-        KeyTuple end = KeyQueries.first(connection, sql.chunkEnd(from, fromInclusive, last, chunkSize), key).orElse(last);
+        KeyTuple end = endingTransaction(() -> KeyQueries.first(connection, sql.chunkEnd(from, fromInclusive, last, chunkSize), key))
+                .orElse(last);
         long covered = Retry.onTransientErrors("copying a chunk", () -> {
             try (PreparedStatement copy = sql.copyChunk(from, fromInclusive, end).prepare(connection)) {
                 long inserted = copy.executeLargeUpdate();
@@ -114,6 +115,19 @@ public final class RowCopier {
     }
 
     private Optional<KeyTuple> edge(boolean lastKey) throws SQLException {
-        return KeyQueries.first(connection, sql.edgeKey(lastKey), key);
+        return endingTransaction(() -> KeyQueries.first(connection, sql.edgeKey(lastKey), key));
+    }
+
+    /**
+     * Runs a read on this connection (autocommit is off) and ends its transaction whatever happens: a read left
+     * open keeps a metadata lock on the original, and the cut-over's RENAME would wait on it until it times out,
+     * as it did on an empty table, where no chunk's commit followed the key reads.
+     */
+    private <T> T endingTransaction(Retry.SqlWork<T> read) throws SQLException {
+        try {
+            return read.run();
+        } finally {
+            connection.commit();
+        }
     }
 }
