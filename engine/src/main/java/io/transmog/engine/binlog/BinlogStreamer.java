@@ -250,9 +250,9 @@ public final class BinlogStreamer implements AutoCloseable {
     }
 
     /**
-     * Conservative: any non-transactional statement that names the original table as an
-     * identifier, issued in or naming its database. A false alarm stops a migration; a
-     * missed DDL could corrupt one.
+     * A statement that changes the original, the ghost or the changelog: DDL naming one of them (or dropping their
+     * database), or DML logged as a statement that mentions the original (its rows then come without row events).
+     * Other objects named like the table (events, views, triggers, routines) are not the table.
      */
     private boolean touchesOriginal(QueryEventData query) {
         String sql = query.getSql();
@@ -263,8 +263,21 @@ public final class BinlogStreamer implements AutoCloseable {
             swapSeen = true;
             return false;
         }
+        StatementTargets.Targets targets = StatementTargets.of(sql);
+        if (targets instanceof StatementTargets.Tables tables) {
+            return tables.tables().stream().anyMatch(table -> isMigrationTable(table, query.getDatabase()));
+        }
         boolean inDatabase = names.database().equals(query.getDatabase()) || mentionsIdentifier(sql, names.database());
         return inDatabase && mentionsIdentifier(sql, names.original());
+    }
+
+    private boolean isMigrationTable(StatementTargets.Table table, String sessionDatabase) {
+        String database = table.database().isEmpty() ? sessionDatabase : table.database();
+        if (!names.database().equals(database)) {
+            return false;
+        }
+        String name = table.name();
+        return name.isEmpty() || name.equals(names.original()) || name.equals(names.ghost()) || name.equals(names.changelog());
     }
 
     static boolean mentionsIdentifier(String sql, String identifier) {
