@@ -24,6 +24,7 @@ public record MigrationConfig(
         long binlogServerId,
         long checkpointIntervalMillis,
         boolean skipChecksum,
+        boolean skipMappingCheck,
         boolean keepTablesOnConnectionLoss,
         boolean keepChangelogOnSuccess,
         boolean startOverIfBinlogPurged,
@@ -53,6 +54,7 @@ public record MigrationConfig(
         private long binlogServerId;
         private long checkpointIntervalMillis = 1000;
         private boolean skipChecksum;
+        private boolean skipMappingCheck;
         private boolean keepTablesOnConnectionLoss;
         private boolean keepChangelogOnSuccess;
         private boolean startOverIfBinlogPurged;
@@ -82,6 +84,7 @@ public record MigrationConfig(
         public Builder binlogServerId(long value) { binlogServerId = value; return this; }
         public Builder checkpointIntervalMillis(long value) { checkpointIntervalMillis = value; return this; }
         public Builder skipChecksum(boolean value) { skipChecksum = value; return this; }
+        public Builder skipMappingCheck(boolean value) { skipMappingCheck = value; return this; }
         /**
          * When the database becomes unreachable mid-run, keep the ghost and changelog tables (and so the last
          * checkpoint) for a later run to resume, instead of trying to drop them: for callers that retry.
@@ -116,7 +119,7 @@ public record MigrationConfig(
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
-                    keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
+                    skipMappingCheck, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }

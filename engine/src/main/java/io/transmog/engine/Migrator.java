@@ -22,6 +22,7 @@ import io.transmog.engine.sql.SqlBuilder;
 import io.transmog.engine.sql.TableNames;
 import io.transmog.engine.throttle.Throttler;
 import io.transmog.engine.verify.ChecksumVerifier;
+import io.transmog.engine.verify.MappingCheck;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -172,12 +173,22 @@ public final class Migrator {
             resumeFrom.ifPresent(checkpoint -> LOG.info("table={} phase=Validating resuming from the checkpoint at {}: {} rows"
                     + " copied{}", names.original(), checkpoint.binlog(), checkpoint.rowsCopied(),
                     checkpoint.copyDone() ? ", copy complete" : " up to key " + checkpoint.copiedUpTo()));
-            status.plan(plan.describe());
+            status.plan(plan.describe() + checkMapping(connection, plan) + "\n");
             status.rowsEstimated(plan.estimatedRows());
             LOG.info("table={} phase=Validating plan: key {} {}, ~{} rows, {} columns copied", names.original(),
                     plan.chunkKey().name(), plan.chunkKey().columns(), plan.estimatedRows(), plan.copiedColumns().size());
             return plan;
         }
+    }
+
+    /** The server's own ALTER on sample rows against the engine's copy of them; see {@link MappingCheck}. */
+    private String checkMapping(Connection connection, MigrationPlan plan) throws SQLException {
+        if (config.skipMappingCheck()) {
+            LOG.warn("table={} phase=Validating column mapping check SKIPPED (--skip-mapping-check): a mapping mistake would"
+                    + " go unnoticed, the checksum pass compares through the same mapping", names.original());
+            return "column mapping check: skipped (--skip-mapping-check)";
+        }
+        return new MappingCheck(connection, plan).run().summary();
     }
 
     private void requireFree(Inspector inspector, String table, boolean dropAllowed, String flag) throws SQLException {

@@ -67,6 +67,10 @@ public final class MigrateCommand implements Callable<Integer> {
     double niceRatio;
     @Option(names = "--skip-checksum", description = "cut over without comparing checksums of original and ghost first")
     boolean skipChecksum;
+
+    @Option(names = "--skip-mapping-check", description = "do not compare, before copying, the engine's conversion of sample"
+            + " rows with the server's own ALTER on a temporary copy of them (the check costs well under a second)")
+    boolean skipMappingCheck;
     @Option(names = "--exact-rowcount", description = "count rows with SELECT COUNT(*) for exact progress")
     boolean exactRowCount;
 
@@ -229,6 +233,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 .approveRenamedColumns(approveRenamedColumns)
                 .exactRowCount(exactRowCount)
                 .skipChecksum(skipChecksum)
+                .skipMappingCheck(skipMappingCheck)
                 .initiallyDropGhostTable(initiallyDropGhostTable)
                 .initiallyDropOldTable(initiallyDropOldTable)
                 .okToDropTable(okToDropTable)

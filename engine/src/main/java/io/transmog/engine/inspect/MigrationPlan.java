@@ -29,6 +29,12 @@ public record MigrationPlan(
     public record ColumnPair(String original, String ghost) {
     }
 
+    /** The same plan acting on other tables of the same definitions (the mapping check's temporary tables). */
+    public MigrationPlan withNames(TableNames otherNames) {
+        return new MigrationPlan(otherNames, alter, original, ghost, chunkKey, keyColumns, copiedColumns, addedColumns,
+                droppedColumns, renamedColumns, estimatedRows);
+    }
+
     /** Human-readable plan, printed by a dry run. */
     public String describe() {
         StringBuilder out = new StringBuilder();

@@ -80,6 +80,11 @@ public final class SqlBuilder {
                 + " ORDER BY " + keyOrder(last ? " DESC" : "") + " LIMIT 1";
     }
 
+    /** Every key of the original, in key order: for small tables only (the mapping check's sample). */
+    public String keysInOrder() {
+        return "SELECT " + keySelect() + " FROM " + names.qualifiedOriginal() + keyIndexHint + " ORDER BY " + keyOrder("");
+    }
+
     /**
      * The key {@code rows} rows into the range that starts at {@code from} and ends at
      * {@code last}: the inclusive end of the next chunk, or no row for the final chunk.
