@@ -25,6 +25,8 @@ public record MigrationConfig(
         long checkpointIntervalMillis,
         boolean skipChecksum,
         boolean skipMappingCheck,
+        boolean discardForeignKeys,
+        boolean analyzeGhostTableBeforeCutOver,
         boolean keepTablesOnConnectionLoss,
         boolean keepChangelogOnSuccess,
         boolean startOverIfBinlogPurged,
@@ -55,6 +57,8 @@ public record MigrationConfig(
         private long checkpointIntervalMillis = 1000;
         private boolean skipChecksum;
         private boolean skipMappingCheck;
+        private boolean discardForeignKeys;
+        private boolean analyzeGhostTableBeforeCutOver;
         private boolean keepTablesOnConnectionLoss;
         private boolean keepChangelogOnSuccess;
         private boolean startOverIfBinlogPurged;
@@ -85,6 +89,8 @@ public record MigrationConfig(
         public Builder checkpointIntervalMillis(long value) { checkpointIntervalMillis = value; return this; }
         public Builder skipChecksum(boolean value) { skipChecksum = value; return this; }
         public Builder skipMappingCheck(boolean value) { skipMappingCheck = value; return this; }
+        public Builder discardForeignKeys(boolean value) { discardForeignKeys = value; return this; }
+        public Builder analyzeGhostTableBeforeCutOver(boolean value) { analyzeGhostTableBeforeCutOver = value; return this; }
         /**
          * When the database becomes unreachable mid-run, keep the ghost and changelog tables (and so the last
          * checkpoint) for a later run to resume, instead of trying to drop them: for callers that retry.
@@ -119,7 +125,7 @@ public record MigrationConfig(
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
-                    skipMappingCheck, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
+                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }

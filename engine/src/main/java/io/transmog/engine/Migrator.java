@@ -155,7 +155,7 @@ public final class Migrator {
         }
         AlterClauses alter = AlterClauses.parse(config.alter());
         try (Connection connection = database.connect()) {
-            Inspector inspector = new Inspector(connection);
+            Inspector inspector = new Inspector(connection).discardForeignKeys(config.discardForeignKeys());
             inspector.checkBinlog();
             if (config.execute()) {
                 earlierSwap = Resumption.completedSwap(connection, names, alter.text());
@@ -179,6 +179,14 @@ public final class Migrator {
                     plan.chunkKey().name(), plan.chunkKey().columns(), plan.estimatedRows(), plan.copiedColumns().size());
             return plan;
         }
+    }
+
+    /** gh-ost's --analyze-ghost-table-before-cutover: the new table starts with fresh index statistics. */
+    private void analyzeGhost(Connection connection, SqlBuilder sql) throws SQLException {
+        long started = System.nanoTime();
+        Database.execute(connection, sql.analyzeGhost());
+        LOG.info("table={} phase=AwaitingCutOver analyzed {} in {} ms", names.original(), names.ghost(),
+                (System.nanoTime() - started) / 1_000_000);
     }
 
     /** The server's own ALTER on sample rows against the engine's copy of them; see {@link MappingCheck}. */
@@ -221,7 +229,6 @@ public final class Migrator {
 
     private void migrate(MigrationPlan plan) throws Exception {
         SqlBuilder sql = new SqlBuilder(plan);
-        String ghostKeyName = ghostKeyName(plan);
         ChangedKeys changedKeys = new ChangedKeys(CHANGED_KEYS_CAPACITY);
         Changelog changelog = new Changelog(database, sql);
         long serverId = config.binlogServerId() > 0 ? config.binlogServerId()
@@ -249,7 +256,7 @@ public final class Migrator {
             }
             Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer,
                     new Applier(applyConnection, sql, changedKeys, resumed == null ? 0 : resumed.eventsApplied()),
-                    new RowCopier(copyConnection, sql, plan.keyColumns(), ghostKeyName,
+                    new RowCopier(copyConnection, sql, plan.keyColumns(), plan.ghostChunkKey().name(),
                             resumed == null ? null : resumed.copiedUpTo(), resumed != null && resumed.copyDone(),
                             resumed == null ? 0 : resumed.rowsCopied()));
             loop.copy();
@@ -259,6 +266,9 @@ public final class Migrator {
             } else {
                 loop.verify(new ChecksumVerifier(plan, sql, controls.chunkSize()), sql);
             }
+            if (config.analyzeGhostTableBeforeCutOver()) {
+                analyzeGhost(copyConnection, sql);
+            }
             loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds()));
         } finally {
             heartbeat.shutdownNow();
@@ -266,15 +276,6 @@ public final class Migrator {
             status.streamStopped();
         }
         finish();
-    }
-
-    /** The ghost's name for the chunking key: duplicates on it are rows the applier already wrote. */
-    private String ghostKeyName(MigrationPlan plan) {
-        List<String> ghostColumns = plan.keyColumns().stream().map(k -> k.ghost().name()).toList();
-        return plan.ghost().uniqueKeys().stream()
-                .filter(k -> k.sameColumns(ghostColumns))
-                .map(UniqueKey::name)
-                .findFirst().orElseThrow();
     }
 
     private void writeHeartbeat(Changelog changelog) {

@@ -22,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * for another column, where a mapping by name alone carries the wrong values.
  */
 class AlterOracleIT {
-    private static final String COLUMNS = "id INT NOT NULL PRIMARY KEY, a INT NULL, b VARCHAR(20) NULL, c1 INT NULL";
+    private static final String COLUMNS = "id INT NOT NULL PRIMARY KEY, a INT NULL, b VARCHAR(20) NULL, c1 INT NULL, k INT NOT NULL DEFAULT 0";
     private static final int KEY_DOMAIN = 3000;
 
     record Case(String name, String alter, boolean renames) {
@@ -40,7 +40,9 @@ class AlterOracleIT {
                 new Case("renamed-away-and-name-reused", "CHANGE COLUMN c1 c2 INT NULL, ADD COLUMN c1 INT NOT NULL DEFAULT 5", true),
                 new Case("drop-and-rename-into-its-name", "DROP COLUMN a, CHANGE COLUMN c1 a INT NULL", true),
                 new Case("swap-two-names", "CHANGE COLUMN a c1 INT NULL, CHANGE COLUMN c1 a INT NULL", true),
-                new Case("modify-in-place", "MODIFY COLUMN c1 BIGINT NULL, MODIFY b VARCHAR(40) NULL", false));
+                new Case("modify-in-place", "MODIFY COLUMN c1 BIGINT NULL, MODIFY b VARCHAR(40) NULL", false),
+                // The original's key (id) stays unique on the new table, whose own key only extends it.
+                new Case("primary-key-extended", "DROP PRIMARY KEY, ADD PRIMARY KEY (id, k)", false));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -49,8 +51,8 @@ class AlterOracleIT {
         MariaDbServer server = MariaDbServer.shared();
         String database = server.createDatabase("oracle_" + alterCase.name().replace('-', '_'));
         server.execute(database, "CREATE TABLE t (" + COLUMNS + ") ENGINE=InnoDB",
-                "INSERT INTO t VALUES (1, 11, 'x', 11), (2, 13, NULL, 13), (3, NULL, 'y', NULL)",
-                "INSERT INTO t SELECT seq, seq % 97, CONCAT('r', seq), IF(seq % 5 = 0, NULL, seq % 89) FROM seq_4_to_2000");
+                "INSERT INTO t VALUES (1, 11, 'x', 11, 0), (2, 13, NULL, 13, 0), (3, NULL, 'y', NULL, 1)",
+                "INSERT INTO t SELECT seq, seq % 97, CONCAT('r', seq), IF(seq % 5 = 0, NULL, seq % 89), seq % 3 FROM seq_4_to_2000");
 
         Controls controls = MigrationRun.controls(100);
         controls.setNiceRatio(0.5);
@@ -97,7 +99,7 @@ class AlterOracleIT {
 
         assertThat(result.phase()).as(result.message()).isEqualTo(Phase.Succeeded);
         assertThat(result.cutOverAttempts()).as("cut-over attempts").isEqualTo(1);
-        assertThat(MigrationIntegrityIT.columns(server, database, "t")).containsExactly("id", "a", "b", "c1", "d");
+        assertThat(MigrationIntegrityIT.columns(server, database, "t")).containsExactly("id", "a", "b", "c1", "k", "d");
         assertThat(server.queryLong(database, "SELECT COUNT(*) FROM t")).isZero();
         server.execute(null, "DROP DATABASE `" + database + "`");
     }
@@ -107,8 +109,9 @@ class AlterOracleIT {
         return switch (random % 8) {
             case 0, 1, 2 -> "UPDATE t SET a = " + (random % 1000) + ", c1 = IF(RAND() < 0.2, NULL, " + (random % 777)
                     + "), b = CONCAT('u', " + (random % 50) + ") WHERE id = " + n;
-            case 3, 4 -> "INSERT INTO t VALUES (" + n + ", " + (random % 100) + ", 'i', " + (random % 300) + ")";
+            case 3, 4 -> "INSERT INTO t VALUES (" + n + ", " + (random % 100) + ", 'i', " + (random % 300) + ", " + (random % 4) + ")";
             case 5 -> "DELETE FROM t WHERE id = " + n;
+            case 6 -> "UPDATE t SET k = k + 1 WHERE id = " + n;
             default -> "UPDATE t SET c1 = c1 + 1 WHERE id = " + n;
         };
     }

@@ -71,6 +71,18 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--skip-mapping-check", description = "do not compare, before copying, the engine's conversion of sample"
             + " rows with the server's own ALTER on a temporary copy of them (the check costs well under a second)")
     boolean skipMappingCheck;
+
+    @Option(names = "--discard-foreign-keys", description = "migrate a table that has foreign keys of its own (a child"
+            + " table): the new table has none of them (gh-ost's flag); tables other tables reference stay refused")
+    boolean discardForeignKeys;
+
+    @Option(names = "--analyze-ghost-table-before-cutover", description = "ANALYZE TABLE the ghost before the cut-over,"
+            + " so the new table starts with fresh index statistics")
+    boolean analyzeGhostTableBeforeCutOver;
+
+    @Option(names = "--panic-on-warnings", description = "accepted for gh-ost compatibility: transmog always stops a"
+            + " migration on any warning of a copy or apply statement (a truncated or converted value is lost data)")
+    boolean panicOnWarnings;
     @Option(names = "--exact-rowcount", description = "count rows with SELECT COUNT(*) for exact progress")
     boolean exactRowCount;
 
@@ -234,6 +246,8 @@ public final class MigrateCommand implements Callable<Integer> {
                 .exactRowCount(exactRowCount)
                 .skipChecksum(skipChecksum)
                 .skipMappingCheck(skipMappingCheck)
+                .discardForeignKeys(discardForeignKeys)
+                .analyzeGhostTableBeforeCutOver(analyzeGhostTableBeforeCutOver)
                 .initiallyDropGhostTable(initiallyDropGhostTable)
                 .initiallyDropOldTable(initiallyDropOldTable)
                 .okToDropTable(okToDropTable)

@@ -28,6 +28,10 @@ public final class ColumnMapping {
         this.dropped = alter.droppedColumns();
     }
 
+    public ColumnInfo original(String originalColumn) {
+        return original.requireColumn(originalColumn);
+    }
+
     /** The ghost column the original column's values go to, if any. */
     public Optional<ColumnInfo> ghostOf(String originalColumn) {
         String lower = originalColumn.toLowerCase(Locale.ROOT);

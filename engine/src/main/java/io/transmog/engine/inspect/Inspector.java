@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,14 +29,25 @@ import java.util.regex.Pattern;
  * the ALTER is tried on a session-private temporary copy of the table's definition.
  */
 public final class Inspector {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Inspector.class);
     /** The table option after the closing parenthesis of SHOW CREATE TABLE. */
     private static final Pattern ENGINE_OPTION = Pattern.compile("\\) ENGINE=(\\w+)");
     private static final Pattern GENERATED = Pattern.compile("(VIRTUAL|STORED|PERSISTENT) GENERATED", Pattern.CASE_INSENSITIVE);
 
     private final Connection connection;
+    private boolean discardForeignKeys;
 
     public Inspector(Connection connection) {
         this.connection = connection;
+    }
+
+    /**
+     * gh-ost's --discard-foreign-keys: a table's own (child-side) foreign keys are not carried to the new table, as
+     * CREATE TABLE ... LIKE does not copy them; tables that other tables reference stay refused.
+     */
+    public Inspector discardForeignKeys(boolean discard) {
+        this.discardForeignKeys = discard;
+        return this;
     }
 
     /** Binary logging as the streamer needs it: on, row-based, full row images. */
@@ -100,7 +112,8 @@ public final class Inspector {
         List<KeyColumn> keyColumns = chunkKey.columns().stream()
                 .map(name -> new KeyColumn(original.requireColumn(name), mapping.ghostOf(name).orElseThrow()))
                 .toList();
-        return new MigrationPlan(names, alter.text(), original, ghost, chunkKey, keyColumns, List.copyOf(copied),
+        return new MigrationPlan(names, alter.text(), original, ghost, chunkKey, ghostKey(chunkKey, ghost, mapping).orElseThrow(),
+                keyColumns, List.copyOf(copied),
                 List.copyOf(added), dropped, renamed, estimateRows(names, exactRowCount));
     }
 
@@ -138,12 +151,16 @@ public final class Inspector {
 
     private void requireNoForeignKeys(TableNames names) throws SQLException {
         Optional<String> child = Database.queryString(connection,
-                "SELECT CONSTRAINT_NAME FROM information_schema.REFERENTIAL_CONSTRAINTS"
-                        + " WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ? LIMIT 1",
+                "SELECT GROUP_CONCAT(CONSTRAINT_NAME ORDER BY CONSTRAINT_NAME SEPARATOR ', ') FROM information_schema.REFERENTIAL_CONSTRAINTS"
+                        + " WHERE CONSTRAINT_SCHEMA = ? AND TABLE_NAME = ?",
                 names.database(), names.original());
-        if (child.isPresent()) {
+        if (child.isPresent() && discardForeignKeys) {
+            LOG.warn("table={} phase=Validating --discard-foreign-keys: the migrated table will have none of the foreign"
+                    + " keys {} of the original; their integrity is no longer enforced", names.original(), child.get());
+        } else if (child.isPresent()) {
             throw new MigrationException("table " + names.qualifiedOriginal() + " has foreign key " + Identifiers.quote(child.get())
-                    + " (it is a child table): foreign keys are not supported by online migration");
+                    + " (it is a child table): foreign keys are not supported by online migration; --discard-foreign-keys"
+                    + " migrates it without them");
         }
         Optional<String> parent = Database.queryString(connection,
                 "SELECT CONCAT(CONSTRAINT_SCHEMA, '.', TABLE_NAME) FROM information_schema.REFERENTIAL_CONSTRAINTS"
@@ -268,18 +285,47 @@ public final class Inspector {
                         .thenComparing(key -> key.columns().size()))
                 .orElseThrow(() -> new MigrationException("the original and the altered table share no unique key on NOT NULL"
                         + " columns (original has " + original.uniqueKeys().stream().map(UniqueKey::name).toList()
-                        + ", altered has " + ghost.uniqueKeys().stream().map(UniqueKey::name).toList()
-                        + "): keep one unique key unchanged so rows can be matched"));
+                        + ", altered has " + ghost.uniqueKeys().stream().map(UniqueKey::name).toList() + "): "
+                        + original.uniqueKeys().stream().map(key -> whyNotShared(key, ghost, mapping))
+                                .collect(java.util.stream.Collectors.joining("; "))
+                        + ". Keep one unique key, or let a unique key of the altered table start with its columns unchanged"));
     }
 
-    /** The ghost's unique key over exactly the columns the original's key's values go to. */
-    private static Optional<UniqueKey> ghostKey(UniqueKey key, TableSchema ghost, ColumnMapping mapping) {
+    /**
+     * The altered table's unique key the original's key is found by: one over exactly the columns the key's values go
+     * to, or else one that starts with them, each of unchanged type and collation. In the second case the original's
+     * key is still unique among the altered table's rows, all of which are copies of original rows with those values
+     * as they were, and the longer key's leading columns index every lookup by it.
+     */
+    static Optional<UniqueKey> ghostKey(UniqueKey key, TableSchema ghost, ColumnMapping mapping) {
         List<Optional<ColumnInfo>> mapped = key.columns().stream().map(mapping::ghostOf).toList();
         if (mapped.stream().anyMatch(Optional::isEmpty)) {
             return Optional.empty();
         }
         List<String> names = mapped.stream().map(c -> c.orElseThrow().name()).toList();
-        return ghost.uniqueKeys().stream().filter(g -> g.sameColumns(names)).findFirst();
+        Optional<UniqueKey> exact = ghost.uniqueKeys().stream().filter(g -> g.sameColumns(names)).findFirst();
+        if (exact.isPresent()) {
+            return exact;
+        }
+        boolean unchanged = key.columns().stream().allMatch(c -> sameDefinition(mapping.original(c), mapping.ghostOf(c).orElseThrow()));
+        return unchanged ? ghost.uniqueKeys().stream().filter(g -> g.startsWith(names)).findFirst() : Optional.empty();
+    }
+
+    private static boolean sameDefinition(ColumnInfo original, ColumnInfo ghost) {
+        return original.columnType().equalsIgnoreCase(ghost.columnType()) && Objects.equals(original.collation(), ghost.collation());
+    }
+
+    private static String whyNotShared(UniqueKey key, TableSchema ghost, ColumnMapping mapping) {
+        String name = key.name() + " " + key.columns();
+        List<String> lost = key.columns().stream().filter(c -> mapping.ghostOf(c).isEmpty()).toList();
+        if (!lost.isEmpty()) {
+            return name + " loses column(s) " + lost;
+        }
+        List<String> names = key.columns().stream().map(c -> mapping.ghostOf(c).orElseThrow().name()).toList();
+        if (ghost.uniqueKeys().stream().anyMatch(g -> g.startsWith(names))) {
+            return name + " changes the type or collation of its columns, so it may not stay unique";
+        }
+        return name + " is not unique on the altered table (no unique key there has exactly these columns, or starts with them)";
     }
 
     private static boolean isKeyable(ColumnInfo column) {

@@ -9,8 +9,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * What the inspector found and decided: the two table definitions, the shared key the
- * copy is chunked by and changed rows are found by, and how columns map across the ALTER.
+ * What the inspector found and decided: the two table definitions, the original's key the
+ * copy is chunked by and changed rows are found by, the altered table's unique key that holds
+ * it (the same columns, or starting with them), and how columns map across the ALTER.
  */
 public record MigrationPlan(
         TableNames names,
@@ -18,6 +19,7 @@ public record MigrationPlan(
         TableSchema original,
         TableSchema ghost,
         UniqueKey chunkKey,
+        UniqueKey ghostChunkKey,
         List<KeyColumn> keyColumns,
         List<ColumnPair> copiedColumns,
         List<String> addedColumns,
@@ -31,7 +33,7 @@ public record MigrationPlan(
 
     /** The same plan acting on other tables of the same definitions (the mapping check's temporary tables). */
     public MigrationPlan withNames(TableNames otherNames) {
-        return new MigrationPlan(otherNames, alter, original, ghost, chunkKey, keyColumns, copiedColumns, addedColumns,
+        return new MigrationPlan(otherNames, alter, original, ghost, chunkKey, ghostChunkKey, keyColumns, copiedColumns, addedColumns,
                 droppedColumns, renamedColumns, estimatedRows);
     }
 

@@ -8,6 +8,11 @@ public record UniqueKey(String name, List<String> columns) {
         return "PRIMARY".equals(name);
     }
 
+    /** These columns are the key's first ones, in this order (compared case-insensitively). */
+    public boolean startsWith(List<String> others) {
+        return others.size() <= columns.size() && new UniqueKey(name, columns.subList(0, others.size())).sameColumns(others);
+    }
+
     /** Same columns in the same order, compared as MySQL compares column names (case-insensitively). */
     public boolean sameColumns(List<String> others) {
         if (others.size() != columns.size()) {

@@ -52,6 +52,10 @@ public final class SqlBuilder {
         return "ALTER TABLE " + names.qualifiedGhost() + " AUTO_INCREMENT = " + next;
     }
 
+    public String analyzeGhost() {
+        return "ANALYZE TABLE " + names.qualifiedGhost();
+    }
+
     public String createChangelog() {
         return "CREATE TABLE " + names.qualifiedChangelog() + " ("
                 + "`hint` VARCHAR(64) CHARACTER SET ascii NOT NULL PRIMARY KEY, "

@@ -48,7 +48,7 @@ class SqlBuilderTest {
     TableSchema ghost = new TableSchema(DB, "_or`ders_gho", List.of(TENANT, GHOST_CODE, NOTE, NEW, ADDED),
         List.of(COMPOSITE), "CREATE TABLE ...");
     return new MigrationPlan(TableNames.of(DB, TABLE), "CHANGE old new INT, ADD COLUMN added INT",
-        original, ghost, COMPOSITE,
+        original, ghost, COMPOSITE, COMPOSITE,
         List.of(new KeyColumn(TENANT, TENANT), new KeyColumn(CODE, GHOST_CODE)),
         List.of(new ColumnPair("te`nant", "te`nant"), new ColumnPair("co`de", "co`de"),
             new ColumnPair("note", "note"), new ColumnPair("old", "new")),
@@ -63,7 +63,7 @@ class SqlBuilderTest {
   private static MigrationPlan singleKeyPlan() {
     UniqueKey primary = new UniqueKey("PRIMARY", List.of("id"));
     TableSchema original = new TableSchema("db", "t", List.of(ID, V), List.of(primary), "CREATE TABLE ...");
-    return new MigrationPlan(TableNames.of("db", "t"), "ADD COLUMN c INT", original, original, primary,
+    return new MigrationPlan(TableNames.of("db", "t"), "ADD COLUMN c INT", original, original, primary, primary,
         List.of(new KeyColumn(ID, ID)),
         List.of(new ColumnPair("id", "id"), new ColumnPair("v", "v")),
         List.of(), List.of(), Map.of(), 10);
@@ -87,7 +87,7 @@ class SqlBuilderTest {
     ColumnInfo n = new ColumnInfo("n", 1, "int", "int(11)", null, null, false, false);
     UniqueKey primary = new UniqueKey("PRIMARY", List.of("kind", "n"));
     TableSchema schema = new TableSchema("db", "t", List.of(kind, n), List.of(primary), "CREATE TABLE ...");
-    SqlBuilder sql = new SqlBuilder(new MigrationPlan(TableNames.of("db", "t"), "FORCE", schema, schema, primary,
+    SqlBuilder sql = new SqlBuilder(new MigrationPlan(TableNames.of("db", "t"), "FORCE", schema, schema, primary, primary,
         List.of(new KeyColumn(kind, kind), new KeyColumn(n, n)),
         List.of(new ColumnPair("kind", "kind"), new ColumnPair("n", "n")), List.of(), List.of(), Map.of(), 10));
 
@@ -246,7 +246,7 @@ class SqlBuilderTest {
     ColumnInfo c = new ColumnInfo("c", 2, "int", "int", null, null, false, false);
     UniqueKey key = new UniqueKey("PRIMARY", List.of("a", "b", "c"));
     TableSchema schema = new TableSchema("d", "t", List.of(a, b, c), List.of(key), "");
-    MigrationPlan plan = new MigrationPlan(TableNames.of("d", "t"), "FORCE", schema, schema, key,
+    MigrationPlan plan = new MigrationPlan(TableNames.of("d", "t"), "FORCE", schema, schema, key, key,
         List.of(new KeyColumn(a, a), new KeyColumn(b, b), new KeyColumn(c, c)),
         List.of(new ColumnPair("a", "a"), new ColumnPair("b", "b"), new ColumnPair("c", "c")),
         List.of(), List.of(), Map.of(), 0);

@@ -128,7 +128,7 @@ class MappingCheckIT {
         List<ColumnPair> wrongPairs = new ArrayList<>(right.copiedColumns());
         wrongPairs.add(new ColumnPair(column, column));
         return new MigrationPlan(right.names(), right.alter(), right.original(), right.ghost(), right.chunkKey(),
-                right.keyColumns(), wrongPairs, right.addedColumns().stream().filter(c -> !c.equals(column)).toList(),
+                right.ghostChunkKey(), right.keyColumns(), wrongPairs, right.addedColumns().stream().filter(c -> !c.equals(column)).toList(),
                 right.droppedColumns(), right.renamedColumns(), right.estimatedRows());
     }
 
