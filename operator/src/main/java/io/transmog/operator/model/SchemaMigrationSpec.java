@@ -51,6 +51,10 @@ public class SchemaMigrationSpec {
     @JsonPropertyDescription("Keep the original table as `_<table>_del` after the cut-over (true) or drop it.")
     private Boolean keepOldTable;
 
+    @Default("{}")
+    @JsonPropertyDescription("Checks that prove the result before it is used.")
+    private VerificationSpec verification;
+
     @JsonPropertyDescription("Optional settings of the runner pod that executes the migration.")
     private RunnerSpec runner;
 
@@ -116,6 +120,14 @@ public class SchemaMigrationSpec {
 
     public void setKeepOldTable(Boolean keepOldTable) {
         this.keepOldTable = keepOldTable;
+    }
+
+    public VerificationSpec getVerification() {
+        return verification;
+    }
+
+    public void setVerification(VerificationSpec verification) {
+        this.verification = verification;
     }
 
     public RunnerSpec getRunner() {

@@ -100,6 +100,7 @@ public final class MigrationSettings {
             return MigrationConfig.builder(connection, spec.getTable(), spec.getAlter())
                     .execute(!spec.isDryRun())
                     .okToDropTable(!keepOldTable(spec))
+                    .skipMappingCheck(!mappingCheck(spec))
                     .cutOverLockTimeoutSeconds(lockTimeout)
                     .replicas(replicas)
                     .binlogServerId(binlogServerId(migration))
@@ -211,6 +212,10 @@ public final class MigrationSettings {
         CRC32 crc = new CRC32();
         crc.update(identity.getBytes(StandardCharsets.UTF_8));
         return SERVER_ID_BASE + crc.getValue() % SERVER_ID_RANGE;
+    }
+
+    private static boolean mappingCheck(SchemaMigrationSpec spec) {
+        return spec.getVerification() == null || !Boolean.FALSE.equals(spec.getVerification().getMappingCheck());
     }
 
     private static boolean keepOldTable(SchemaMigrationSpec spec) {

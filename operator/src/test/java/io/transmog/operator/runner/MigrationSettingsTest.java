@@ -20,6 +20,7 @@ import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.model.ThrottleSpec;
+import io.transmog.operator.model.VerificationSpec;
 
 class MigrationSettingsTest {
 
@@ -62,6 +63,17 @@ class MigrationSettingsTest {
         MigrationConfig config = MigrationSettings.config(m, ENV);
         assertThat(config.execute()).isFalse();
         assertThat(config.okToDropTable()).isFalse();
+    }
+
+    @Test
+    void theMappingCheckRunsUnlessTheSpecTurnsItOff() throws Exception {
+        SchemaMigration m = migration();
+        assertThat(MigrationSettings.config(m, ENV).skipMappingCheck()).isFalse();
+        VerificationSpec verification = new VerificationSpec();
+        m.getSpec().setVerification(verification);
+        assertThat(MigrationSettings.config(m, ENV).skipMappingCheck()).isFalse();
+        verification.setMappingCheck(false);
+        assertThat(MigrationSettings.config(m, ENV).skipMappingCheck()).isTrue();
     }
 
     @Test
