@@ -27,6 +27,8 @@ public record MigrationConfig(
         boolean skipMappingCheck,
         boolean discardForeignKeys,
         boolean analyzeGhostTableBeforeCutOver,
+        boolean includeTriggers,
+        String triggerSuffix,
         boolean keepTablesOnConnectionLoss,
         boolean keepChangelogOnSuccess,
         boolean startOverIfBinlogPurged,
@@ -59,6 +61,8 @@ public record MigrationConfig(
         private boolean skipMappingCheck;
         private boolean discardForeignKeys;
         private boolean analyzeGhostTableBeforeCutOver;
+        private boolean includeTriggers;
+        private String triggerSuffix = "_ght";
         private boolean keepTablesOnConnectionLoss;
         private boolean keepChangelogOnSuccess;
         private boolean startOverIfBinlogPurged;
@@ -91,6 +95,9 @@ public record MigrationConfig(
         public Builder skipMappingCheck(boolean value) { skipMappingCheck = value; return this; }
         public Builder discardForeignKeys(boolean value) { discardForeignKeys = value; return this; }
         public Builder analyzeGhostTableBeforeCutOver(boolean value) { analyzeGhostTableBeforeCutOver = value; return this; }
+        public Builder includeTriggers(boolean value) { includeTriggers = value; return this; }
+        /** The triggers' names on the ghost until the swap gives them back their own. */
+        public Builder triggerSuffix(String value) { triggerSuffix = value; return this; }
         /**
          * When the database becomes unreachable mid-run, keep the ghost and changelog tables (and so the last
          * checkpoint) for a later run to resume, instead of trying to drop them: for callers that retry.
@@ -119,13 +126,18 @@ public record MigrationConfig(
             if (cutOverLockTimeoutSeconds < 1) {
                 throw new MigrationException("cut-over lock timeout must be at least 1 second");
             }
+            if (includeTriggers && (triggerSuffix == null || triggerSuffix.isEmpty())) {
+                throw new MigrationException("--trigger-suffix must not be empty: the triggers need names of their own on the ghost"
+                        + " table until the swap");
+            }
             if (dmlBatchSize < 1 || dmlBatchSize > 1000) {
                 throw new MigrationException("DML batch size must be between 1 and 1000, got " + dmlBatchSize);
             }
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
-                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
+                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers,
+                    triggerSuffix, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }

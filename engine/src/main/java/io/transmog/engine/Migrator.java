@@ -11,6 +11,7 @@ import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.checkpoint.Resumption;
 import io.transmog.engine.copy.RowCopier;
 import io.transmog.engine.cutover.CutOver;
+import io.transmog.engine.cutover.GhostTriggers;
 import io.transmog.engine.db.ConnectionLoss;
 import io.transmog.engine.db.Database;
 import io.transmog.engine.inspect.Inspector;
@@ -64,6 +65,8 @@ public final class Migrator {
     private Optional<Checkpoint> earlierSwap = Optional.empty();
     /** Set once the RENAME went through: from then on the migration has happened, whatever fails after. */
     private volatile boolean swapped;
+    /** The original's triggers, when --include-triggers carries them to the new table. */
+    private GhostTriggers triggers;
     private volatile boolean lostConnection;
     private long lastProgressLog;
 
@@ -73,6 +76,7 @@ public final class Migrator {
         this.status = status;
         this.database = new Database(config.connection());
         this.names = TableNames.of(config.connection().database(), config.table());
+        this.triggers = GhostTriggers.none(names);
     }
 
     /**
@@ -155,7 +159,8 @@ public final class Migrator {
         }
         AlterClauses alter = AlterClauses.parse(config.alter());
         try (Connection connection = database.connect()) {
-            Inspector inspector = new Inspector(connection).discardForeignKeys(config.discardForeignKeys());
+            Inspector inspector = new Inspector(connection).discardForeignKeys(config.discardForeignKeys())
+                    .includeTriggers(config.includeTriggers());
             inspector.checkBinlog();
             if (config.execute()) {
                 earlierSwap = Resumption.completedSwap(connection, names, alter.text());
@@ -173,7 +178,11 @@ public final class Migrator {
             resumeFrom.ifPresent(checkpoint -> LOG.info("table={} phase=Validating resuming from the checkpoint at {}: {} rows"
                     + " copied{}", names.original(), checkpoint.binlog(), checkpoint.rowsCopied(),
                     checkpoint.copyDone() ? ", copy complete" : " up to key " + checkpoint.copiedUpTo()));
-            status.plan(plan.describe() + checkMapping(connection, plan) + "\n");
+            if (config.includeTriggers()) {
+                triggers = GhostTriggers.read(connection, names, plan.ghost(), config.triggerSuffix());
+            }
+            status.plan(plan.describe() + checkMapping(connection, plan) + "\n"
+                    + (triggers.isEmpty() ? "" : "triggers moved:   " + String.join(", ", triggers.originalNames()) + "\n"));
             status.rowsEstimated(plan.estimatedRows());
             LOG.info("table={} phase=Validating plan: key {} {}, ~{} rows, {} columns copied", names.original(),
                     plan.chunkKey().name(), plan.chunkKey().columns(), plan.estimatedRows(), plan.copiedColumns().size());
@@ -240,7 +249,8 @@ public final class Migrator {
         });
         try (Connection copyConnection = database.connect();
              Connection applyConnection = database.connect();
-             BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables());
+             BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
+                     triggers.ghostNames());
              Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())) {
             // The stream must start before the first row is copied: every change after this position is seen.
             // A resumed run starts where its checkpoint says every earlier change is in the ghost.
@@ -269,7 +279,7 @@ public final class Migrator {
             if (config.analyzeGhostTableBeforeCutOver()) {
                 analyzeGhost(copyConnection, sql);
             }
-            loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds()));
+            loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds(), triggers));
         } finally {
             heartbeat.shutdownNow();
             changelog.close();

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -59,6 +60,8 @@ public final class BinlogStreamer implements AutoCloseable {
     private final Changelog changelog;
     /** The cut-over's own RENAME names the original too; it is the one statement that may. */
     private final String ownSwapStatement;
+    /** The cut-over creates the original's triggers on the ghost under these names (--include-triggers). */
+    private final Set<String> ownGhostTriggers;
     private final Map<Long, TableMapEventData> tables = new HashMap<>();
     private final AtomicLong rowEvents = new AtomicLong();
     private volatile BinaryLogClient client;
@@ -72,8 +75,9 @@ public final class BinlogStreamer implements AutoCloseable {
     private volatile boolean swapSeen;
 
     public BinlogStreamer(ConnectionConfig config, long serverId, MigrationPlan plan, ChangedKeys changedKeys,
-                          Changelog changelog, String ownSwapStatement) {
+                          Changelog changelog, String ownSwapStatement, Set<String> ownGhostTriggers) {
         this.ownSwapStatement = ownSwapStatement;
+        this.ownGhostTriggers = Set.copyOf(ownGhostTriggers);
         this.config = config;
         this.serverId = serverId;
         this.names = plan.names();
@@ -265,6 +269,9 @@ public final class BinlogStreamer implements AutoCloseable {
         }
         StatementTargets.Targets targets = StatementTargets.of(sql);
         if (targets instanceof StatementTargets.Tables tables) {
+            if (tables.createdTrigger().filter(ownGhostTriggers::contains).isPresent()) {
+                return false;
+            }
             return tables.tables().stream().anyMatch(table -> isMigrationTable(table, query.getDatabase()));
         }
         boolean inDatabase = names.database().equals(query.getDatabase()) || mentionsIdentifier(sql, names.database());

@@ -24,7 +24,8 @@ public final class StatementTargets {
     public sealed interface Targets permits Tables, Dml {
     }
 
-    public record Tables(List<Table> tables) implements Targets {
+    /** @param createdTrigger the name of the trigger a CREATE TRIGGER makes, else empty */
+    public record Tables(List<Table> tables, Optional<String> createdTrigger) implements Targets {
     }
 
     /** A data change logged as a statement (a session in STATEMENT or MIXED format); its targets are not parsed. */
@@ -55,6 +56,7 @@ public final class StatementTargets {
             return new Dml();
         }
         List<Table> tables = new ArrayList<>();
+        Optional<String> createdTrigger = Optional.empty();
         switch (first) {
             case "ALTER" -> {
                 skipWhile(Set.of("ONLINE", "IGNORE"));
@@ -76,6 +78,8 @@ public final class StatementTargets {
                     skipUntil("ON");
                     tableName().ifPresent(tables::add);
                 } else if (accept("TRIGGER")) {
+                    skipIfNotExists();
+                    createdTrigger = tableName().map(Table::name);
                     skipUntil("ON");
                     tableName().ifPresent(tables::add);
                 }
@@ -110,7 +114,7 @@ public final class StatementTargets {
                 // GRANT, FLUSH, ANALYZE, OPTIMIZE, events, views, routines, users ...: no table's rows or definition.
             }
         }
-        return new Tables(List.copyOf(tables));
+        return new Tables(List.copyOf(tables), createdTrigger);
     }
 
     private void tableList(List<Table> tables) {

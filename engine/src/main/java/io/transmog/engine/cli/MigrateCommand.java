@@ -80,6 +80,18 @@ public final class MigrateCommand implements Callable<Integer> {
             + " so the new table starts with fresh index statistics")
     boolean analyzeGhostTableBeforeCutOver;
 
+    @Option(names = "--include-triggers", description = "migrate a table that has triggers: they are created on the new"
+            + " table at the cut-over (so each write fires them once) and keep their names")
+    boolean includeTriggers;
+
+    @Option(names = "--trigger-suffix", defaultValue = "_ght", description = "suffix of the triggers' names on the ghost"
+            + " table between their creation at the cut-over and the swap (default: ${DEFAULT-VALUE})")
+    String triggerSuffix;
+
+    @Option(names = "--remove-trigger-suffix-if-exists", description = "accepted for gh-ost compatibility: transmog's"
+            + " triggers keep their own names after the swap, so no suffix is left to remove")
+    boolean removeTriggerSuffixIfExists;
+
     @Option(names = "--panic-on-warnings", description = "accepted for gh-ost compatibility: transmog always stops a"
             + " migration on any warning of a copy or apply statement (a truncated or converted value is lost data)")
     boolean panicOnWarnings;
@@ -248,6 +260,8 @@ public final class MigrateCommand implements Callable<Integer> {
                 .skipMappingCheck(skipMappingCheck)
                 .discardForeignKeys(discardForeignKeys)
                 .analyzeGhostTableBeforeCutOver(analyzeGhostTableBeforeCutOver)
+                .includeTriggers(includeTriggers)
+                .triggerSuffix(triggerSuffix)
                 .initiallyDropGhostTable(initiallyDropGhostTable)
                 .initiallyDropOldTable(initiallyDropOldTable)
                 .okToDropTable(okToDropTable)

@@ -49,12 +49,14 @@ public final class CutOver {
     private final SqlBuilder sql;
     private final TableNames names;
     private final int lockTimeoutSeconds;
+    private final GhostTriggers triggers;
 
-    public CutOver(Database database, SqlBuilder sql, TableNames names, int lockTimeoutSeconds) {
+    public CutOver(Database database, SqlBuilder sql, TableNames names, int lockTimeoutSeconds, GhostTriggers triggers) {
         this.database = database;
         this.sql = sql;
         this.names = names;
         this.lockTimeoutSeconds = lockTimeoutSeconds;
+        this.triggers = triggers;
     }
 
     /** One attempt. Returns the write stall in milliseconds; throws with the original untouched on failure. */
@@ -69,11 +71,14 @@ public final class CutOver {
             Database.execute(locker, sql.createSentry());
             CompletableFuture<Void> rename = null;
             long lockedAt;
+            boolean triggersOnGhost = false;
             try {
                 Database.execute(locker, sql.lockForCutOver());
                 lockedAt = System.nanoTime();
                 CrashPoints.reached(CrashPoints.CUT_OVER_LOCKED);
                 drain.drain(lockTimeoutSeconds * 1000L);
+                triggersOnGhost = !triggers.isEmpty();
+                triggers.createOnGhost(monitor);
                 rename = CompletableFuture.runAsync(() -> {
                     try {
                         Database.execute(renamer, sql.swapTables());
@@ -85,7 +90,7 @@ public final class CutOver {
                 Database.execute(locker, SqlBuilder.dropTableIfExists(names.qualifiedSentry()));
                 Database.execute(locker, "UNLOCK TABLES");
             } catch (Exception e) {
-                rollBack(locker, monitor, renamerId, rename);
+                rollBack(locker, monitor, renamerId, rename, triggersOnGhost);
                 throw e;
             }
             try {
@@ -104,6 +109,13 @@ public final class CutOver {
             }
             LOG.info("table={} phase=CuttingOver swapped {} and {}; writes stalled {} ms", names.original(),
                     names.original(), names.ghost(), stallMillis);
+            try {
+                triggers.restoreNames(monitor, lockTimeoutSeconds);
+            } catch (SQLException e) {
+                LOG.warn("table={} phase=CuttingOver swap done; the triggers {} fire on the new table, but under the names"
+                        + " {} ({}): drop the originals from {} and recreate them on {} in a quiet moment", names.original(),
+                        triggers.originalNames(), triggers.ghostNames(), e.getMessage(), names.old(), names.original());
+            }
             return stallMillis;
         }
     }
@@ -187,12 +199,22 @@ public final class CutOver {
      * KILL did not reach it) fails on the sentry instead of swapping; only once the
      * RENAME is over is the sentry dropped. Writers resume on the original.
      */
-    private void rollBack(Connection locker, Connection monitor, long renamerId, CompletableFuture<Void> rename) {
+    private void rollBack(Connection locker, Connection monitor, long renamerId, CompletableFuture<Void> rename,
+                          boolean triggersOnGhost) {
         if (rename != null && !rename.isDone()) {
             try {
                 Database.execute(monitor, "KILL QUERY " + renamerId);
             } catch (SQLException e) {
                 LOG.warn("table={} phase=CuttingOver could not kill the queued RENAME: {}", names.original(), e.getMessage());
+            }
+        }
+        if (triggersOnGhost) {
+            try {
+                // Before writers resume: the applier's writes to the ghost must not fire them.
+                triggers.dropFromGhost(monitor);
+            } catch (SQLException e) {
+                throw new MigrationException("cut-over rolled back, but the triggers created on " + names.ghost()
+                        + " could not be dropped (" + e.getMessage() + "); stopping so they cannot fire twice", e);
             }
         }
         try {

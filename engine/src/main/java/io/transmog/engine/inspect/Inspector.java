@@ -36,9 +36,16 @@ public final class Inspector {
 
     private final Connection connection;
     private boolean discardForeignKeys;
+    private boolean includeTriggers;
 
     public Inspector(Connection connection) {
         this.connection = connection;
+    }
+
+    /** gh-ost's --include-triggers: a table with triggers may be migrated (see cutover.GhostTriggers). */
+    public Inspector includeTriggers(boolean include) {
+        this.includeTriggers = include;
+        return this;
     }
 
     /**
@@ -76,7 +83,9 @@ public final class Inspector {
                               boolean exactRowCount) throws SQLException {
         requireBaseTable(names);
         requireNoForeignKeys(names);
-        requireNoTriggers(names);
+        if (!includeTriggers) {
+            requireNoTriggers(names);
+        }
         TableSchema original = describe(names.database(), names.original());
         TableSchema ghost = describeAltered(names, alter);
         Matcher ghostEngine = ENGINE_OPTION.matcher(ghost.createStatement());
@@ -178,7 +187,7 @@ public final class Inspector {
                 names.database(), names.original());
         if (trigger.isPresent()) {
             throw new MigrationException("table " + names.qualifiedOriginal() + " has trigger " + Identifiers.quote(trigger.get())
-                    + ": tables with triggers are not supported by online migration");
+                    + ": tables with triggers are migrated only with --include-triggers (they then move to the new table)");
         }
     }
 

@@ -32,6 +32,34 @@ public final class SqlBuilder {
         this.keyIndexHint = " FORCE INDEX (" + Identifiers.quote(plan.chunkKey().name()) + ")";
     }
 
+    public static final String SESSION_SQL_MODE = "SELECT @@SESSION.sql_mode";
+    public static final String SET_SESSION_SQL_MODE = "SET SESSION sql_mode = ?";
+
+    /** A table's triggers, in the order they fire; placeholders: schema, table. */
+    public static String readTriggers() {
+        return "SELECT TRIGGER_NAME, ACTION_TIMING, EVENT_MANIPULATION, ACTION_STATEMENT, SQL_MODE FROM information_schema.TRIGGERS"
+                + " WHERE EVENT_OBJECT_SCHEMA = ? AND EVENT_OBJECT_TABLE = ? ORDER BY EVENT_MANIPULATION, ACTION_TIMING, ACTION_ORDER";
+    }
+
+    /**
+     * A trigger with the body of one read from information_schema. Timing and event are checked words, never other
+     * text; the body comes from the server's own catalogue, defined by someone allowed to define triggers there.
+     */
+    public static String createTrigger(String qualifiedName, String timing, String event, String qualifiedTable, String body) {
+        if (!timing.matches("(?i)BEFORE|AFTER") || !event.matches("(?i)INSERT|UPDATE|DELETE")) {
+            throw new IllegalArgumentException("not a trigger timing and event: " + timing + " " + event);
+        }
+        return "CREATE TRIGGER " + qualifiedName + " " + timing + " " + event + " ON " + qualifiedTable + " FOR EACH ROW " + body;
+    }
+
+    public static String dropTriggerIfExists(String qualifiedName) {
+        return "DROP TRIGGER IF EXISTS " + qualifiedName;
+    }
+
+    public static String lockTablesWrite(List<String> qualifiedTables) {
+        return "LOCK TABLES " + qualifiedTables.stream().map(t -> t + " WRITE").collect(Collectors.joining(", "));
+    }
+
     public static String createTableLike(String qualifiedNew, String qualifiedExisting) {
         return "CREATE TABLE " + qualifiedNew + " LIKE " + qualifiedExisting;
     }

@@ -40,8 +40,11 @@ class StatementTargetsTest {
     void indexesAndTriggersNameTheTableTheyAreOn() {
         assertThat(tables("CREATE UNIQUE INDEX idx ON t (a)").tables()).containsExactly(new Table("", "t"));
         assertThat(tables("DROP INDEX `t` ON `other`").tables()).containsExactly(new Table("", "other"));
-        assertThat(tables("CREATE DEFINER=`root`@`localhost` TRIGGER t_ai AFTER INSERT ON `db`.`t` FOR EACH ROW SET @x = 1")
-                .tables()).containsExactly(new Table("db", "t"));
+        Tables trigger = tables("CREATE DEFINER=`root`@`localhost` TRIGGER t_ai AFTER INSERT ON `db`.`t` FOR EACH ROW SET @x = 1");
+        assertThat(trigger.tables()).containsExactly(new Table("db", "t"));
+        assertThat(trigger.createdTrigger()).contains("t_ai");
+        assertThat(tables("CREATE TRIGGER `db`.`x y` BEFORE UPDATE ON t FOR EACH ROW SET @x = 1").createdTrigger()).contains("x y");
+        assertThat(tables("ALTER TABLE t FORCE").createdTrigger()).isEmpty();
     }
 
     @Test
