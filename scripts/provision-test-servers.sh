@@ -49,7 +49,7 @@ only=()
 for arg in "$@"; do
   case "$arg" in
     --force) force=true ;;
-    -h|--help) sed -n '2,35p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,32p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     mysql-9.7|mariadb-11.8) only+=("$arg") ;;
     *) echo "provision-test-servers: unknown argument: $arg" >&2; exit 2 ;;
   esac
@@ -111,7 +111,9 @@ provision() {
 
   # unavailable REASON: loud, marker for the harness, and the root removed (half a root is no use).
   unavailable() {
-    local reason="$name ($suite) is UNAVAILABLE: $1"
+    local reason="$name ($suite) is UNAVAILABLE: $1" detail
+    detail=$(grep -m 1 '^E: ' "$logf" 2>/dev/null || grep -m 1 '^W: Failed to fetch' "$logf" 2>/dev/null)
+    [ -n "$detail" ] && reason="$reason ($detail)"
     loud "$reason" "Test suites on $name will be reported as SKIPPED with this reason." \
       "Log: $logf"
     if [ -s "$logf" ]; then tail -n 15 "$logf" | sed 's/^/    /' >&2; fi
@@ -155,7 +157,7 @@ provision() {
     -o "Debug::NoLocking=true"
   )
   log "$name: downloading ${packages[*]} from Debian $suite (private apt state in $apt)"
-  if ! apt-get "${opts[@]}" update >>"$logf" 2>&1; then
+  if ! apt-get "${opts[@]}" --error-on=any update >>"$logf" 2>&1; then
     unavailable "apt-get update of Debian $suite failed"
     return 1
   fi
