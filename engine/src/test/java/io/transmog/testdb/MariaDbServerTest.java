@@ -26,6 +26,15 @@ class MariaDbServerTest {
   }
 
   @Test
+  @RequiresServer(ServerFlavor.MYSQL_9_7)
+  void mySqlAccountUsesCachingSha2Password(MariaDbServer server) {
+    // MySQL 9 has no mysql_native_password: the engine must log in with caching_sha2_password.
+    assertThat(server.queryString(null,
+        "SELECT plugin FROM mysql.user WHERE user = '" + server.user() + "' AND host = '%'"))
+        .isEqualTo("caching_sha2_password");
+  }
+
+  @Test
   void gtidsAreOn(MariaDbServer server) {
     String db = server.createDatabase("gtid");
     server.execute(db, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)");
