@@ -255,6 +255,11 @@ check_series() {
 }
 
 mkdir -p "$cache" || { loud "cannot create $cache"; exit 0; }
+# Two checkouts running make deps at once must not unpack into the same root together.
+if command -v flock >/dev/null 2>&1; then
+  exec 9>"$cache/.lock"
+  flock 9
+fi
 want() { [ ${#only[@]} -eq 0 ] || [[ " ${only[*]} " == *" $1 "* ]]; }
 if want mysql-9.7; then
   provision mysql-9.7 sid mysqld mysql-server-core
