@@ -21,8 +21,11 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.EnumMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -30,18 +33,32 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.opentest4j.TestAbortedException;
 
 /**
- * A MariaDB server for tests: either a hermetic {@code mariadbd} this class starts (temp datadir,
- * free port on 127.0.0.1, binary log on, unique server id), or, when
- * {@code TRANSMOG_TEST_MYSQL_URL} is set, a handle to that external server (see {@link #shared()}).
+ * A MariaDB or MySQL server for tests: either a hermetic server this class starts (temp datadir,
+ * free port on 127.0.0.1, binary log on, ROW format, FULL row image, GTIDs, unique server id), or,
+ * when {@code TRANSMOG_TEST_MYSQL_URL} is set, a handle to that external server (see {@link
+ * #shared()}).
+ *
+ * <p>Which server it starts is its {@link ServerFlavor}: {@link ServerFlavor#selected()} (system
+ * property {@code transmog.test.server}: {@code mariadb-10.11}, the default, {@code mysql-9.7} or
+ * {@code mariadb-11.8}) unless given. A provisioned flavor that is not there aborts the calling
+ * test (reported as skipped, with the reason, also printed on stderr) instead of failing it.
+ *
+ * <p>The harness's own connections use MySQL Connector/J for MySQL and MariaDB Connector/J for
+ * MariaDB (either one where only it is on the class path; system property {@code
+ * transmog.test.jdbc} = {@code mysql} or {@code mariadb} forces one).
  */
 public final class MariaDbServer implements AutoCloseable {
   private static final String EXTERNAL_URL_ENV = "TRANSMOG_TEST_MYSQL_URL";
+  private static final String JDBC_PROPERTY = "transmog.test.jdbc";
   private static final String HOST = "127.0.0.1";
   private static final String USER = "transmog";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
   private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
+  /** Small, so that each server's copy of the template datadir is small. */
+  private static final String MYSQL_REDO_LOG_CAPACITY = "32M";
   private static final boolean RUNNING_AS_ROOT = "root".equals(System.getProperty("user.name"));
   private static final SecureRandom RANDOM = new SecureRandom();
   // One password per JVM: a replica logs in to its primary with the same account.
@@ -50,8 +67,10 @@ public final class MariaDbServer implements AutoCloseable {
   private static final Set<Integer> USED_SERVER_IDS = ConcurrentHashMap.newKeySet();
   private static final Set<MariaDbServer> LIVE = ConcurrentHashMap.newKeySet();
 
+  private static final Set<String> SKIP_NOTICES = ConcurrentHashMap.newKeySet();
+
   private static MariaDbServer shared;
-  private static Path template;
+  private static final Map<ServerFlavor, Path> TEMPLATES = new EnumMap<>(ServerFlavor.class);
 
   static {
     Runtime.getRuntime()
@@ -63,6 +82,7 @@ public final class MariaDbServer implements AutoCloseable {
   private final String user;
   private final String password;
   private final boolean external;
+  private final ServerFlavor flavor;
   private final ServerOptions options;
   private final Path dataDir;
   private final Path socket;
@@ -72,12 +92,14 @@ public final class MariaDbServer implements AutoCloseable {
   private Process process;
   private boolean closed;
 
-  private MariaDbServer(String host, int port, String user, String password) {
+  private MariaDbServer(
+      String host, int port, String user, String password, ServerFlavor flavor) {
     this.host = host;
     this.port = port;
     this.user = user;
     this.password = password;
     this.external = true;
+    this.flavor = flavor;
     this.options = null;
     this.dataDir = null;
     this.socket = null;
@@ -85,19 +107,20 @@ public final class MariaDbServer implements AutoCloseable {
     this.primary = null;
   }
 
-  private MariaDbServer(
-      ServerOptions options, Path dataDir, int port, int serverId, MariaDbServer primary) {
+  private MariaDbServer(ServerFlavor flavor, ServerOptions options, Path dataDir, int port,
+      int serverId, MariaDbServer primary) {
     this.host = HOST;
     this.port = port;
     this.user = USER;
     this.password = PASSWORD;
     this.external = false;
+    this.flavor = flavor;
     this.options = options;
     this.dataDir = dataDir;
     this.serverId = serverId;
     this.primary = primary;
     // Unix socket paths are limited to ~108 bytes; a deep java.io.tmpdir would exceed that.
-    Path inDataDir = dataDir.resolve("mariadbd.sock");
+    Path inDataDir = dataDir.resolve("server.sock");
     this.socket =
         inDataDir.toString().length() < 100
             ? inDataDir
@@ -107,19 +130,62 @@ public final class MariaDbServer implements AutoCloseable {
   /**
    * The JVM-wide server, started on first use with {@link ServerOptions#defaults()} and stopped by
    * a shutdown hook ({@link #close()} on it does nothing). If {@code TRANSMOG_TEST_MYSQL_URL}
-   * ({@code mysql://user:password@host:port}) is set, a handle to that server instead.
+   * ({@code mysql://user:password@host:port}) is set, a handle to that server instead; its flavor
+   * is guessed from its version.
    */
   public static synchronized MariaDbServer shared() {
     if (shared == null) {
-      String url = System.getenv(EXTERNAL_URL_ENV);
-      shared = url == null || url.isBlank() ? start(ServerOptions.defaults()) : external(url);
+      if (usesExternalServer()) {
+        shared = external(System.getenv(EXTERNAL_URL_ENV));
+      } else {
+        shared = start(ServerFlavor.selected(), ServerOptions.defaults());
+      }
     }
     return shared;
   }
 
-  /** A dedicated server; the caller closes it. */
+  /** A dedicated server of the {@linkplain ServerFlavor#selected() selected flavor}; close it. */
   public static MariaDbServer start(ServerOptions options) {
-    return launch(options, null);
+    return start(ServerFlavor.selected(), options);
+  }
+
+  /**
+   * A dedicated server of this flavor; the caller closes it. Aborts the calling test (skipped, with
+   * the reason) if the flavor is a provisioned one that is not there.
+   */
+  public static MariaDbServer start(ServerFlavor flavor, ServerOptions options) {
+    assumeAvailable(flavor, callerName());
+    return launch(flavor, options, null);
+  }
+
+  /** The first class outside this package on the stack: the test asking for a server. */
+  private static String callerName() {
+    return StackWalker.getInstance().walk(frames -> frames
+        .map(StackWalker.StackFrame::getClassName)
+        .filter(name -> !name.startsWith(MariaDbServer.class.getPackageName() + "."))
+        .findFirst()
+        .orElse("a test"));
+  }
+
+  /** True when {@code TRANSMOG_TEST_MYSQL_URL} points the tests at an existing server. */
+  public static boolean usesExternalServer() {
+    String url = System.getenv(EXTERNAL_URL_ENV);
+    return url != null && !url.isBlank();
+  }
+
+  /**
+   * Aborts the calling test (a JUnit assumption: reported as skipped, with the reason) when servers
+   * of this flavor cannot be started here, and says so loudly on stderr, once per {@code who}.
+   */
+  public static void assumeAvailable(ServerFlavor flavor, String who) {
+    Optional<String> reason = flavor.unavailableReason();
+    if (reason.isPresent()) {
+      String message = "SKIPPED " + who + " on " + flavor + ": " + reason.get();
+      if (SKIP_NOTICES.add(who + "|" + flavor)) {
+        System.err.println("*** " + message + " ***");
+      }
+      throw new TestAbortedException(message);
+    }
   }
 
   /**
@@ -132,16 +198,31 @@ public final class MariaDbServer implements AutoCloseable {
     if (!options.logBin()) {
       throw new IllegalStateException("a replica needs the primary's binary log (logBin=true)");
     }
-    MariaDbServer replica = launch(options, this);
+    MariaDbServer replica = launch(flavor, options, this);
     replicas.add(replica);
     try {
-      replica.execute(
-          null,
-          "CHANGE MASTER TO MASTER_HOST='" + HOST + "', MASTER_PORT=" + port
-              + ", MASTER_USER='" + USER + "', MASTER_PASSWORD='" + PASSWORD + "'"
-              // Reconnect quickly after restart() of the primary (default is 60 s).
-              + ", MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos",
-          "START SLAVE");
+      if (flavor.isMySql()) {
+        replica.execute(
+            null,
+            "CHANGE REPLICATION SOURCE TO SOURCE_HOST='" + HOST + "', SOURCE_PORT=" + port
+                + ", SOURCE_USER='" + USER + "', SOURCE_PASSWORD='" + PASSWORD + "'"
+                // Reconnect quickly after restart() of the primary (default is 60 s).
+                + ", SOURCE_CONNECT_RETRY=1, SOURCE_AUTO_POSITION=1"
+                // The source's dump thread notices a stopped replica at its next heartbeat; until
+                // then it holds up the source's shutdown (default period: 30 s).
+                + ", SOURCE_HEARTBEAT_PERIOD=1"
+                // caching_sha2_password without TLS: fetch the source's RSA key for the password.
+                + ", GET_SOURCE_PUBLIC_KEY=1",
+            "START REPLICA");
+      } else {
+        replica.execute(
+            null,
+            "CHANGE MASTER TO MASTER_HOST='" + HOST + "', MASTER_PORT=" + port
+                + ", MASTER_USER='" + USER + "', MASTER_PASSWORD='" + PASSWORD + "'"
+                // Reconnect quickly after restart() of the primary (default is 60 s).
+                + ", MASTER_CONNECT_RETRY=1, MASTER_USE_GTID=slave_pos",
+            "START SLAVE");
+      }
       replica.awaitReplicationRunning();
     } catch (RuntimeException e) {
       replica.close();
@@ -155,14 +236,20 @@ public final class MariaDbServer implements AutoCloseable {
     if (primary == null) {
       throw new IllegalStateException("not a replica");
     }
-    String position = queryString(primary, "SELECT @@gtid_binlog_pos");
-    long result =
-        queryLong(
-            null,
-            "SELECT MASTER_GTID_WAIT('" + position + "', " + READY_TIMEOUT.toSeconds() + ")");
+    String position;
+    long result;
+    if (flavor.isMySql()) {
+      position = queryString(primary, "SELECT @@global.gtid_executed");
+      result = queryLong(null, "SELECT WAIT_FOR_EXECUTED_GTID_SET('" + position + "', "
+          + READY_TIMEOUT.toSeconds() + ")");
+    } else {
+      position = queryString(primary, "SELECT @@gtid_binlog_pos");
+      result = queryLong(null,
+          "SELECT MASTER_GTID_WAIT('" + position + "', " + READY_TIMEOUT.toSeconds() + ")");
+    }
     if (result != 0) {
-      throw new IllegalStateException(
-          "replica did not reach " + position + " within " + READY_TIMEOUT + ": " + slaveStatus());
+      throw new IllegalStateException("replica did not reach " + position + " within "
+          + READY_TIMEOUT + ": " + replicationStatus());
     }
   }
 
@@ -180,6 +267,19 @@ public final class MariaDbServer implements AutoCloseable {
 
   public String password() {
     return password;
+  }
+
+  /** Which server this is (for an external server: guessed from its version). */
+  public ServerFlavor flavor() {
+    return flavor;
+  }
+
+  public boolean isMySql() {
+    return flavor.isMySql();
+  }
+
+  public boolean isMariaDb() {
+    return flavor.isMariaDb();
   }
 
   /** True for the {@code TRANSMOG_TEST_MYSQL_URL} server, which cannot be stopped or replicated. */
@@ -200,10 +300,16 @@ public final class MariaDbServer implements AutoCloseable {
     return DriverManager.getConnection(urlWithoutCredentials(database), user, password);
   }
 
-  /** allowPublicKeyRetrieval lets it log in to an external MySQL 8 (caching_sha2_password). */
+  /**
+   * allowPublicKeyRetrieval lets it log in to MySQL's caching_sha2_password accounts without TLS
+   * (the harness's own servers skip TLS; an external one may require it).
+   */
   private String urlWithoutCredentials(String database) {
-    return "jdbc:mariadb://" + host + ":" + port + "/" + (database == null ? "" : database)
-        + "?allowMultiQueries=false&allowPublicKeyRetrieval=true";
+    String scheme = jdbcScheme(flavor);
+    return "jdbc:" + scheme + "://" + host + ":" + port + "/"
+        + (database == null ? "" : database)
+        + "?allowMultiQueries=false&allowPublicKeyRetrieval=true"
+        + ("mysql".equals(scheme) && !external ? "&sslMode=DISABLED" : "");
   }
 
   /** Runs each statement in order on one connection. */
@@ -314,7 +420,8 @@ public final class MariaDbServer implements AutoCloseable {
 
   @Override
   public String toString() {
-    return (external ? "external " : "") + "MariaDbServer[" + host + ":" + port + "]";
+    return (external ? "external " : "") + "MariaDbServer[" + flavor + " " + host + ":" + port
+        + "]";
   }
 
   // ---- starting ----
@@ -327,22 +434,72 @@ public final class MariaDbServer implements AutoCloseable {
       throw new IllegalArgumentException(
           EXTERNAL_URL_ENV + " must look like mysql://user:password@host:port, got " + url);
     }
-    return new MariaDbServer(
-        uri.getHost(),
-        uri.getPort() == -1 ? 3306 : uri.getPort(),
-        URLDecoder.decode(credentials[0], StandardCharsets.UTF_8),
-        URLDecoder.decode(credentials[1], StandardCharsets.UTF_8));
+    String host = uri.getHost();
+    int port = uri.getPort() == -1 ? 3306 : uri.getPort();
+    String user = URLDecoder.decode(credentials[0], StandardCharsets.UTF_8);
+    String password = URLDecoder.decode(credentials[1], StandardCharsets.UTF_8);
+    return new MariaDbServer(host, port, user, password, detectFlavor(host, port, user, password));
   }
 
-  private static MariaDbServer launch(ServerOptions options, MariaDbServer primary) {
-    Path template = template();
+  /** MySQL is taken for 9.7, MariaDB 11.x for 11.8 and any other MariaDB for 10.11. */
+  private static ServerFlavor detectFlavor(String host, int port, String user, String password) {
+    // Either driver talks to either server well enough for SELECT VERSION().
+    String scheme = driverPresent("org.mariadb.jdbc.Driver") ? "mariadb" : "mysql";
+    String url = "jdbc:" + scheme + "://" + host + ":" + port + "/?allowPublicKeyRetrieval=true";
+    try (Connection c = DriverManager.getConnection(url, user, password);
+        Statement s = c.createStatement();
+        ResultSet rs = s.executeQuery("SELECT VERSION()")) {
+      rs.next();
+      String version = rs.getString(1);
+      if (!version.contains("MariaDB")) {
+        return ServerFlavor.MYSQL_9_7;
+      }
+      return version.startsWith("10.") ? ServerFlavor.MARIADB_10_11 : ServerFlavor.MARIADB_11_8;
+    } catch (SQLException e) {
+      throw new IllegalStateException(
+          "cannot connect to " + EXTERNAL_URL_ENV + " server " + host + ":" + port, e);
+    }
+  }
+
+  /**
+   * The JDBC driver for the harness's connections: Connector/J for MySQL, MariaDB Connector/J for
+   * MariaDB, whichever is on the class path if only one is, or what {@code transmog.test.jdbc}
+   * says.
+   */
+  private static String jdbcScheme(ServerFlavor flavor) {
+    String forced = System.getProperty(JDBC_PROPERTY);
+    if (forced != null && !forced.isBlank()) {
+      return forced.trim();
+    }
+    boolean mysql = driverPresent("com.mysql.cj.jdbc.Driver");
+    boolean mariadb = driverPresent("org.mariadb.jdbc.Driver");
+    if (flavor.isMySql()) {
+      return mysql || !mariadb ? "mysql" : "mariadb";
+    }
+    return mariadb || !mysql ? "mariadb" : "mysql";
+  }
+
+  private static boolean driverPresent(String className) {
+    try {
+      Class.forName(className, false, MariaDbServer.class.getClassLoader());
+      return true;
+    } catch (ClassNotFoundException e) {
+      return false;
+    }
+  }
+
+  private static MariaDbServer launch(
+      ServerFlavor flavor, ServerOptions options, MariaDbServer primary) {
+    Path template = template(flavor);
     RuntimeException failure = null;
-    // The free port we picked can be taken before mariadbd binds it; try a few.
+    // The free port we picked can be taken before the server binds it; try a few.
     for (int attempt = 0; attempt < 3; attempt++) {
       Path dataDir = createTempDirectory("transmog-db-");
       copyTree(template, dataDir);
+      // MySQL's server_uuid lives here; a replica with its primary's UUID refuses to replicate.
+      deleteTree(dataDir.resolve("auto.cnf"));
       MariaDbServer server =
-          new MariaDbServer(options, dataDir, freePort(), newServerId(), primary);
+          new MariaDbServer(flavor, options, dataDir, freePort(), newServerId(), primary);
       LIVE.add(server);
       try {
         server.boot();
@@ -360,36 +517,7 @@ public final class MariaDbServer implements AutoCloseable {
   }
 
   private void boot() {
-    List<String> command = new ArrayList<>(List.of(
-        binary("mariadbd"),
-        "--no-defaults",
-        "--datadir=" + dataDir,
-        "--port=" + port,
-        "--bind-address=" + HOST,
-        "--socket=" + socket,
-        "--pid-file=" + dataDir.resolve("mariadbd.pid"),
-        "--log-error=" + dataDir.resolve("error.log"),
-        "--server-id=" + serverId,
-        "--binlog-format=" + options.binlogFormat(),
-        "--binlog-row-image=" + options.binlogRowImage(),
-        "--skip-name-resolve",
-        "--max-connections=500",
-        "--innodb-buffer-pool-size=256M",
-        "--innodb-log-file-size=16M",
-        "--innodb-flush-log-at-trx-commit=2",
-        "--sync-binlog=0",
-        // --no-defaults would otherwise leave latin1, unlike any packaged server.
-        "--character-set-server=utf8mb4",
-        "--collation-server=utf8mb4_general_ci",
-        // Relay log names default to the host name; fixed names survive a renamed host.
-        "--relay-log=relay-bin"));
-    if (options.logBin()) {
-      command.add("--log-bin=mariadb-bin");
-      command.add("--log-slave-updates");
-    }
-    if (RUNNING_AS_ROOT) {
-      command.add("--user=root"); // mariadbd refuses to run as root without it
-    }
+    List<String> command = flavor.isMySql() ? mySqlCommand() : mariaDbCommand();
     options.extraVariables().forEach((name, value) ->
         command.add("--" + name + (value == null ? "" : "=" + value)));
     try {
@@ -398,9 +526,96 @@ public final class MariaDbServer implements AutoCloseable {
           .redirectOutput(Redirect.appendTo(dataDir.resolve("console.log").toFile()))
           .start();
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot start mariadbd", e);
+      throw new UncheckedIOException("cannot start " + command.get(0), e);
     }
     awaitReady();
+  }
+
+  /** Options every flavor understands, after the program and its installation paths. */
+  private void addCommonOptions(List<String> command) {
+    command.addAll(List.of(
+        "--datadir=" + dataDir,
+        "--port=" + port,
+        "--bind-address=" + HOST,
+        "--socket=" + socket,
+        "--pid-file=" + dataDir.resolve("server.pid"),
+        "--log-error=" + dataDir.resolve("error.log"),
+        "--server-id=" + serverId,
+        "--binlog-format=" + options.binlogFormat(),
+        "--binlog-row-image=" + options.binlogRowImage(),
+        "--skip-name-resolve",
+        "--max-connections=500",
+        "--innodb-buffer-pool-size=256M",
+        "--innodb-flush-log-at-trx-commit=2",
+        "--sync-binlog=0",
+        // --no-defaults would otherwise leave latin1 on MariaDB, unlike any packaged server.
+        "--character-set-server=utf8mb4",
+        // Relay log names default to the host name; fixed names survive a renamed host.
+        "--relay-log=relay-bin"));
+    if (RUNNING_AS_ROOT) {
+      command.add("--user=root"); // the servers refuse to run as root without it
+    }
+  }
+
+  private List<String> mariaDbCommand() {
+    List<String> command = new ArrayList<>();
+    if (flavor.isProvisioned()) {
+      ServerFlavor.Installation installation = flavor.installation();
+      command.add(installation.daemon().toString());
+      command.add("--no-defaults");
+      // The unpacked server's own files, never the host's MariaDB 10.11 ones.
+      addInstallationPaths(command, installation);
+    } else {
+      command.add(binary("mariadbd"));
+      command.add("--no-defaults");
+    }
+    addCommonOptions(command);
+    command.add("--collation-server=utf8mb4_general_ci");
+    command.add("--innodb-log-file-size=16M");
+    if (options.logBin()) {
+      command.add("--log-bin=mariadb-bin");
+      command.add("--log-slave-updates");
+    }
+    return command;
+  }
+
+  private List<String> mySqlCommand() {
+    ServerFlavor.Installation installation = flavor.installation();
+    List<String> command =
+        new ArrayList<>(List.of(installation.daemon().toString(), "--no-defaults"));
+    addInstallationPaths(command, installation);
+    addCommonOptions(command);
+    command.addAll(List.of(
+        "--innodb-redo-log-capacity=" + MYSQL_REDO_LOG_CAPACITY,
+        "--gtid-mode=ON",
+        "--enforce-gtid-consistency=ON",
+        "--secure-file-priv=",
+        // The X protocol listens on 33060 by default: two servers would fight over it.
+        "--mysqlx=OFF"));
+    if (options.logBin()) {
+      command.add("--log-bin=mysql-bin");
+      command.add("--log-replica-updates");
+    } else {
+      command.add("--skip-log-bin"); // MySQL logs by default
+    }
+    return command;
+  }
+
+  private static void addInstallationPaths(
+      List<String> command, ServerFlavor.Installation installation) {
+    if (installation.basedir() != null) {
+      command.add("--basedir=" + installation.basedir());
+    }
+    if (installation.lcMessagesDir() != null) {
+      command.add("--lc-messages-dir=" + installation.lcMessagesDir());
+    }
+    if (installation.pluginDir() != null) {
+      command.add("--plugin-dir=" + installation.pluginDir());
+    }
+    if (installation.shareDir() != null
+        && Files.isDirectory(installation.shareDir().resolve("charsets"))) {
+      command.add("--character-sets-dir=" + installation.shareDir().resolve("charsets"));
+    }
   }
 
   private void awaitReady() {
@@ -408,7 +623,7 @@ public final class MariaDbServer implements AutoCloseable {
     SQLException last = null;
     while (System.nanoTime() < deadline) {
       if (!process.isAlive()) {
-        throw startFailure("mariadbd exited with code " + process.exitValue(), last);
+        throw startFailure(flavor + " server exited with code " + process.exitValue(), last);
       }
       try (Connection ignored = rootConnection()) {
         return;
@@ -418,7 +633,7 @@ public final class MariaDbServer implements AutoCloseable {
       sleep(100);
     }
     process.destroyForcibly();
-    throw startFailure("mariadbd not ready within " + READY_TIMEOUT, last);
+    throw startFailure(flavor + " server not ready within " + READY_TIMEOUT, last);
   }
 
   private IllegalStateException startFailure(String what, SQLException cause) {
@@ -452,44 +667,57 @@ public final class MariaDbServer implements AutoCloseable {
     }
   }
 
-  /** root has no password over TCP: the template is installed with the "normal" auth method. */
+  /**
+   * root has no password over TCP: MariaDB's template is installed with the "normal" auth method,
+   * MySQL's gets a password-less 'root'@'127.0.0.1' (see {@link #template}).
+   */
   private Connection rootConnection() throws SQLException {
-    return DriverManager.getConnection(
-        "jdbc:mariadb://" + HOST + ":" + port + "/?user=root&connectTimeout=2000");
+    String scheme = jdbcScheme(flavor);
+    return DriverManager.getConnection("jdbc:" + scheme + "://" + HOST + ":" + port
+        + "/?user=root&connectTimeout=2000"
+        + ("mysql".equals(scheme) ? "&sslMode=DISABLED&allowPublicKeyRetrieval=true" : ""));
   }
 
   private void awaitReplicationRunning() {
     long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
-      String status = slaveStatus();
-      if (status.contains("Slave_IO_Running=Yes") && status.contains("Slave_SQL_Running=Yes")) {
+      String status = replicationStatus();
+      if (status.contains("_IO_Running=Yes") && status.contains("_SQL_Running=Yes")) {
         return;
       }
-      if (status.contains("Slave_SQL_Running=No") && !status.contains("Last_SQL_Error=,")) {
+      if (status.contains("_SQL_Running=No") && !status.contains("Last_SQL_Error=,")) {
         throw new IllegalStateException("replication failed: " + status);
       }
       sleep(100);
     }
     throw new IllegalStateException(
-        "replication not running within " + READY_TIMEOUT + ": " + slaveStatus());
+        "replication not running within " + READY_TIMEOUT + ": " + replicationStatus());
   }
 
-  /** The interesting SHOW SLAVE STATUS fields as "name=value, ..." (for checks and messages). */
-  private String slaveStatus() {
+  /**
+   * The interesting SHOW SLAVE STATUS (MariaDB) or SHOW REPLICA STATUS (MySQL, which has no SLAVE
+   * statements any more) fields as "name=value, ..." (for checks and messages).
+   */
+  private String replicationStatus() {
+    String statement = flavor.isMySql() ? "SHOW REPLICA STATUS" : "SHOW SLAVE STATUS";
+    List<String> fields = flavor.isMySql()
+        ? List.of("Replica_IO_Running", "Replica_SQL_Running", "Last_IO_Error", "Last_SQL_Error",
+            "Retrieved_Gtid_Set")
+        : List.of("Slave_IO_Running", "Slave_SQL_Running", "Last_IO_Error", "Last_SQL_Error",
+            "Gtid_IO_Pos");
     try (Connection c = connect(null);
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery("SHOW SLAVE STATUS")) {
+        ResultSet rs = s.executeQuery(statement)) {
       if (!rs.next()) {
         return "(no replication configured)";
       }
       StringBuilder out = new StringBuilder();
-      for (String field : List.of("Slave_IO_Running", "Slave_SQL_Running", "Last_IO_Error",
-          "Last_SQL_Error", "Gtid_IO_Pos")) {
+      for (String field : fields) {
         out.append(field).append('=').append(rs.getString(field)).append(", ");
       }
       return out.toString();
     } catch (SQLException e) {
-      throw new IllegalStateException("SHOW SLAVE STATUS failed on port " + port, e);
+      throw new IllegalStateException(statement + " failed on port " + port, e);
     }
   }
 
@@ -514,43 +742,78 @@ public final class MariaDbServer implements AutoCloseable {
   // ---- one-time set-up and clean-up ----
 
   /**
-   * A freshly installed datadir, made once per JVM; each server starts from a copy, which is
-   * faster than running mariadb-install-db again.
+   * A freshly installed datadir, made once per JVM and flavor; each server starts from a copy,
+   * which is faster than installing again.
    */
-  private static synchronized Path template() {
+  private static synchronized Path template(ServerFlavor flavor) {
+    Path template = TEMPLATES.get(flavor);
     if (template != null) {
       return template;
     }
     Path dir = createTempDirectory("transmog-template-");
-    List<String> command = new ArrayList<>(List.of(
-        binary("mariadb-install-db"),
-        "--no-defaults",
-        "--datadir=" + dir,
-        "--auth-root-authentication-method=normal",
-        "--skip-test-db",
-        "--skip-name-resolve",
-        "--innodb-log-file-size=16M")); // 16M instead of 96M keeps each copy small
+    Path work = createTempDirectory("transmog-install-");
+    Path log = work.resolve("install.log");
+    List<String> command = new ArrayList<>();
+    if (flavor.isMySql()) {
+      ServerFlavor.Installation installation = flavor.installation();
+      // Password-less root over TCP, like MariaDB's "normal" root: --skip-name-resolve means
+      // 'root'@'localhost' does not match a connection from 127.0.0.1.
+      Path initFile = work.resolve("init.sql");
+      write(initFile, "CREATE USER 'root'@'127.0.0.1' IDENTIFIED BY '';\n"
+          + "GRANT ALL PRIVILEGES ON *.* TO 'root'@'127.0.0.1' WITH GRANT OPTION;\n");
+      command.addAll(List.of(installation.daemon().toString(), "--no-defaults"));
+      addInstallationPaths(command, installation);
+      command.addAll(List.of(
+          "--initialize-insecure",
+          "--datadir=" + dir,
+          "--init-file=" + initFile,
+          "--log-error=" + log,
+          "--innodb-redo-log-capacity=" + MYSQL_REDO_LOG_CAPACITY));
+    } else {
+      String installDb;
+      if (flavor.isProvisioned()) {
+        ServerFlavor.Installation installation = flavor.installation();
+        if (installation.installDb() == null) {
+          throw new IllegalStateException(flavor + " was provisioned without mariadb-install-db");
+        }
+        installDb = installation.installDb().toString();
+      } else {
+        installDb = binary("mariadb-install-db");
+      }
+      command.addAll(List.of(installDb, "--no-defaults"));
+      if (flavor.isProvisioned()) {
+        // Makes the script use the unpacked mariadbd, SQL files and messages.
+        command.add("--basedir=" + flavor.installation().basedir());
+      }
+      command.addAll(List.of(
+          "--datadir=" + dir,
+          "--auth-root-authentication-method=normal",
+          "--skip-test-db",
+          "--skip-name-resolve",
+          "--innodb-log-file-size=16M")); // 16M instead of 96M keeps each copy small
+    }
     if (RUNNING_AS_ROOT) {
       command.add("--user=root");
     }
-    Path log = createTempDirectory("transmog-install-").resolve("install.log");
+    Path output = work.resolve("output.log");
     try {
       Process install = new ProcessBuilder(command)
-          .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+          .redirectErrorStream(true).redirectOutput(output.toFile()).start();
       if (!install.waitFor(120, TimeUnit.SECONDS) || install.exitValue() != 0) {
         install.destroyForcibly();
-        throw new IllegalStateException("mariadb-install-db failed:\n" + tail(log, 30));
+        throw new IllegalStateException("installing the " + flavor + " template datadir failed ("
+            + String.join(" ", command) + "):\n" + tail(output, 30) + tail(log, 30));
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot run mariadb-install-db", e);
+      throw new UncheckedIOException("cannot run " + command.get(0), e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while installing the template datadir", e);
     } finally {
-      deleteTree(log.getParent());
+      deleteTree(work);
     }
-    template = dir;
-    return template;
+    TEMPLATES.put(flavor, dir);
+    return dir;
   }
 
   private static void shutdownAll() {
@@ -558,9 +821,7 @@ public final class MariaDbServer implements AutoCloseable {
       server.destroy();
     }
     synchronized (MariaDbServer.class) {
-      if (template != null) {
-        deleteTree(template);
-      }
+      TEMPLATES.values().forEach(MariaDbServer::deleteTree);
     }
   }
 
@@ -576,6 +837,14 @@ public final class MariaDbServer implements AutoCloseable {
     }
     throw new IllegalStateException(name + " not found: run scripts/ensure-test-deps.sh (installs"
         + " mariadb-server) or set " + EXTERNAL_URL_ENV);
+  }
+
+  private static void write(Path file, String content) {
+    try {
+      Files.writeString(file, content, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   private static int freePort() {

@@ -7,8 +7,47 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+/** The harness itself, on whichever {@link ServerFlavor} this run selected (see engine/pom.xml). */
 @ExtendWith(MariaDbExtension.class)
 class MariaDbServerTest {
+
+  @Test
+  void serverIsTheSelectedFlavor(MariaDbServer server) {
+    if (!server.isExternal()) {
+      assertThat(server.flavor()).isEqualTo(ServerFlavor.selected());
+    }
+    String version = server.queryString(null, "SELECT VERSION()");
+    // "mysql-9.7" -> "9.7.", "mariadb-10.11" -> "10.11."
+    String series = server.flavor().id().replaceFirst("^[a-z]+-", "") + ".";
+    assertThat(version).startsWith(series);
+    assertThat(version.contains("MariaDB")).isEqualTo(server.isMariaDb());
+    assertThat(server.isMySql()).isEqualTo(server.flavor() == ServerFlavor.MYSQL_9_7);
+    System.out.println("MariaDbServerTest: " + server + " reports version " + version);
+  }
+
+  @Test
+  @RequiresServer(ServerFlavor.MYSQL_9_7)
+  void mySqlAccountUsesCachingSha2Password(MariaDbServer server) {
+    // MySQL 9 has no mysql_native_password: the engine must log in with caching_sha2_password.
+    assertThat(server.queryString(null,
+        "SELECT plugin FROM mysql.user WHERE user = '" + server.user() + "' AND host = '%'"))
+        .isEqualTo("caching_sha2_password");
+  }
+
+  @Test
+  void gtidsAreOn(MariaDbServer server) {
+    String db = server.createDatabase("gtid");
+    server.execute(db, "CREATE TABLE t (id INT PRIMARY KEY)", "INSERT INTO t VALUES (1)");
+    if (server.isMySql()) {
+      assertThat(server.queryString(null, "SELECT @@gtid_mode")).isEqualTo("ON");
+      assertThat(server.queryString(null, "SELECT @@enforce_gtid_consistency")).isEqualTo("ON");
+      assertThat(server.queryString(null, "SELECT @@global.gtid_executed")).isNotBlank();
+    } else {
+      // MariaDB always logs GTIDs; the binlog position names the server's own domain-server-seq.
+      assertThat(server.queryString(null, "SELECT @@gtid_binlog_pos"))
+          .contains("-" + server.serverId() + "-");
+    }
+  }
 
   @Test
   void sharedServerLogsFullRowImages(MariaDbServer server) {
@@ -18,11 +57,14 @@ class MariaDbServerTest {
     assertThat(server.queryLong(null, "SELECT @@binlog_row_image = 'FULL'")).isEqualTo(1);
     assertThat(server.user()).isNotEqualTo("root");
     assertThat(server.password()).isNotEmpty();
+    // Reading the binary log takes BINLOG MONITOR on MariaDB, REPLICATION CLIENT on MySQL.
+    String binlogPrivilege = server.isMySql() ? "REPLICATION CLIENT" : "BINLOG MONITOR";
     assertThat(server.queryLong(null,
-        "SELECT COUNT(*) FROM information_schema.user_privileges WHERE privilege_type IN"
-            + " ('SUPER', 'REPLICATION SLAVE', 'BINLOG MONITOR', 'RELOAD', 'PROCESS')"
+        "SELECT COUNT(DISTINCT privilege_type) FROM information_schema.user_privileges"
+            + " WHERE privilege_type IN"
+            + " ('SUPER', 'REPLICATION SLAVE', '" + binlogPrivilege + "', 'RELOAD', 'PROCESS')"
             + " AND is_grantable = 'YES' AND grantee LIKE '''" + server.user() + "''@%'"))
-        .isGreaterThanOrEqualTo(5);
+        .isEqualTo(5);
   }
 
   @Test
@@ -55,7 +97,19 @@ class MariaDbServerTest {
       assertThat(replica.queryLong(db, "SELECT COUNT(*) FROM t WHERE v IN ('before', 'after')"))
           .isEqualTo(2);
       assertThat(replica.serverId()).isNotEqualTo(primary.serverId());
-      assertThat(replica.queryLong(null, "SELECT @@log_slave_updates")).isEqualTo(1);
+      assertThat(replica.flavor()).isEqualTo(primary.flavor());
+      assertThat(replica.queryLong(null,
+          replica.isMySql() ? "SELECT @@log_replica_updates" : "SELECT @@log_slave_updates"))
+          .isEqualTo(1);
+      if (replica.isMySql()) {
+        // GTID auto-positioning: the replica executed exactly the primary's transactions.
+        String executed = primary.queryString(null, "SELECT @@global.gtid_executed");
+        assertThat(replica.queryLong(null, "SELECT GTID_SUBSET('" + executed
+            + "', @@global.gtid_executed) AND GTID_SUBSET(@@global.gtid_executed, '" + executed
+            + "')")).isEqualTo(1);
+      } else {
+        assertThat(replica.queryString(null, "SELECT @@gtid_slave_pos")).isNotBlank();
+      }
     }
   }
 
