@@ -33,6 +33,7 @@ public final class Inspector {
     /** The table option after the closing parenthesis of SHOW CREATE TABLE. */
     private static final Pattern ENGINE_OPTION = Pattern.compile("\\) ENGINE=(\\w+)");
     private static final Pattern GENERATED = Pattern.compile("(VIRTUAL|STORED|PERSISTENT) GENERATED", Pattern.CASE_INSENSITIVE);
+    private static final Pattern STORED = Pattern.compile("(STORED|PERSISTENT) GENERATED", Pattern.CASE_INSENSITIVE);
 
     private final Connection connection;
     private boolean discardForeignKeys;
@@ -121,7 +122,7 @@ public final class Inspector {
         List<KeyColumn> keyColumns = chunkKey.columns().stream()
                 .map(name -> new KeyColumn(original.requireColumn(name), mapping.ghostOf(name).orElseThrow()))
                 .toList();
-        return new MigrationPlan(names, alter.text(), original, ghost, chunkKey, ghostKey(chunkKey, ghost, mapping).orElseThrow(),
+        return new MigrationPlan(names, alter.text(), original, ghost, chunkKey, ghostKey(chunkKey, original, ghost, mapping).orElseThrow(),
                 keyColumns, List.copyOf(copied),
                 List.copyOf(added), dropped, renamed, estimateRows(names, exactRowCount));
     }
@@ -235,8 +236,17 @@ public final class Inspector {
                         GENERATED.matcher(String.valueOf(rs.getString("Extra"))).find()));
             }
         }
+        List<String> stored = new ArrayList<>();
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW FULL COLUMNS FROM " + qualified)) {
+            while (rs.next()) {
+                if (STORED.matcher(String.valueOf(rs.getString("Extra"))).find()) {
+                    stored.add(rs.getString("Field"));
+                }
+            }
+        }
         Map<String, List<String>> keyColumns = new LinkedHashMap<>();
-        List<String> unusable = new ArrayList<>();
+        Map<String, String> unusable = new LinkedHashMap<>();
         try (Statement statement = connection.createStatement();
              ResultSet rs = statement.executeQuery("SHOW INDEX FROM " + qualified)) {
             while (rs.next()) {
@@ -247,13 +257,12 @@ public final class Inspector {
                 String columnName = rs.getString("Column_name");
                 keyColumns.computeIfAbsent(index, k -> new ArrayList<>()).add(columnName);
                 ColumnInfo column = columns.stream().filter(c -> c.sameName(columnName)).findFirst().orElse(null);
-                if (rs.getObject("Sub_part") != null || column == null || column.nullable() || column.generated()) {
-                    unusable.add(index);
-                }
+                unusableBecause(rs.getObject("Sub_part") != null, column, columnName, stored)
+                        .ifPresent(reason -> unusable.putIfAbsent(index, reason));
             }
         }
         List<UniqueKey> keys = keyColumns.entrySet().stream()
-                .filter(e -> !unusable.contains(e.getKey()))
+                .filter(e -> !unusable.containsKey(e.getKey()))
                 .map(e -> new UniqueKey(e.getKey(), List.copyOf(e.getValue())))
                 .toList();
         String create;
@@ -262,7 +271,28 @@ public final class Inspector {
             rs.next();
             create = rs.getString(2);
         }
-        return new TableSchema(database, table, List.copyOf(columns), keys, create);
+        return new TableSchema(database, table, List.copyOf(columns), keys, create, Map.copyOf(unusable));
+    }
+
+    /**
+     * Why a unique key column cannot find rows: a prefix, NULLs, an expression, or a VIRTUAL generated column (gh-ost
+     * uses STORED ones; a virtual one is computed on every read of the index, which the copy's ranges and the re-sync's
+     * lookups would do for every row).
+     */
+    private static Optional<String> unusableBecause(boolean prefix, ColumnInfo column, String columnName, List<String> stored) {
+        if (column == null) {
+            return Optional.of("it indexes an expression");
+        }
+        if (prefix) {
+            return Optional.of("it indexes a prefix of " + Identifiers.quote(columnName));
+        }
+        if (column.nullable()) {
+            return Optional.of(Identifiers.quote(columnName) + " allows NULL");
+        }
+        if (column.generated() && stored.stream().noneMatch(column::sameName)) {
+            return Optional.of(Identifiers.quote(columnName) + " is a VIRTUAL generated column (make it STORED to chunk by it)");
+        }
+        return Optional.empty();
     }
 
     private static String baseType(String columnType) {
@@ -282,14 +312,16 @@ public final class Inspector {
     private static UniqueKey sharedKey(TableSchema original, TableSchema ghost, ColumnMapping mapping) {
         if (original.uniqueKeys().isEmpty()) {
             throw new MigrationException("table " + original.table() + " has no usable unique key (a PRIMARY KEY or a UNIQUE KEY"
-                    + " on NOT NULL columns without prefix): one is needed to copy in chunks and to find changed rows");
+                    + " on NOT NULL columns without prefix): one is needed to copy in chunks and to find changed rows"
+                    + original.unusableKeys().entrySet().stream().map(e -> "; " + e.getKey() + " is not usable: " + e.getValue())
+                            .collect(java.util.stream.Collectors.joining()));
         }
         return original.uniqueKeys().stream()
-                .filter(key -> ghostKey(key, ghost, mapping).isPresent())
+                .filter(key -> ghostKey(key, original, ghost, mapping).isPresent())
                 .filter(key -> key.columns().stream().allMatch(c -> isKeyable(original.requireColumn(c))))
                 // InnoDB reports a duplicate on the clustered key first, so a key that is the
                 // ghost's PRIMARY makes "row already copied" duplicates recognisable by name.
-                .min(Comparator.comparing((UniqueKey key) -> !ghostKey(key, ghost, mapping).orElseThrow().isPrimary())
+                .min(Comparator.comparing((UniqueKey key) -> !ghostKey(key, original, ghost, mapping).orElseThrow().isPrimary())
                         .thenComparing(key -> !key.isPrimary())
                         .thenComparing(key -> key.columns().size()))
                 .orElseThrow(() -> new MigrationException("the original and the altered table share no unique key on NOT NULL"
@@ -306,18 +338,41 @@ public final class Inspector {
      * key is still unique among the altered table's rows, all of which are copies of original rows with those values
      * as they were, and the longer key's leading columns index every lookup by it.
      */
-    static Optional<UniqueKey> ghostKey(UniqueKey key, TableSchema ghost, ColumnMapping mapping) {
+    static Optional<UniqueKey> ghostKey(UniqueKey key, TableSchema original, TableSchema ghost, ColumnMapping mapping) {
         List<Optional<ColumnInfo>> mapped = key.columns().stream().map(mapping::ghostOf).toList();
         if (mapped.stream().anyMatch(Optional::isEmpty)) {
             return Optional.empty();
         }
         List<String> names = mapped.stream().map(c -> c.orElseThrow().name()).toList();
+        boolean generationKept = key.columns().stream().allMatch(c -> sameGeneration(mapping.original(c),
+                mapping.ghostOf(c).orElseThrow(), original, ghost));
+        if (!generationKept) {
+            return Optional.empty();
+        }
         Optional<UniqueKey> exact = ghost.uniqueKeys().stream().filter(g -> g.sameColumns(names)).findFirst();
         if (exact.isPresent()) {
             return exact;
         }
         boolean unchanged = key.columns().stream().allMatch(c -> sameDefinition(mapping.original(c), mapping.ghostOf(c).orElseThrow()));
         return unchanged ? ghost.uniqueKeys().stream().filter(g -> g.startsWith(names)).findFirst() : Optional.empty();
+    }
+
+    /**
+     * A generated key column finds the same rows on both tables only if it is computed the same way: its whole
+     * definition (type, expression, storage) must be unchanged.
+     */
+    private static boolean sameGeneration(ColumnInfo o, ColumnInfo g, TableSchema original, TableSchema ghost) {
+        if (!o.generated() && !g.generated()) {
+            return true;
+        }
+        return definitionLine(original, o).equals(definitionLine(ghost, g));
+    }
+
+    private static String definitionLine(TableSchema table, ColumnInfo column) {
+        String start = Identifiers.quote(column.name()) + " ";
+        return table.createStatement().lines().map(String::strip).filter(line -> line.startsWith(start))
+                .map(line -> line.endsWith(",") ? line.substring(0, line.length() - 1) : line)
+                .findFirst().orElse("");
     }
 
     private static boolean sameDefinition(ColumnInfo original, ColumnInfo ghost) {
