@@ -49,6 +49,15 @@ public final class MariaDbServer implements AutoCloseable {
   private static final AtomicInteger DATABASE_COUNTER = new AtomicInteger();
   private static final Set<Integer> USED_SERVER_IDS = ConcurrentHashMap.newKeySet();
   private static final Set<MariaDbServer> LIVE = ConcurrentHashMap.newKeySet();
+  /**
+   * Connector/J settings of every harness connection: no TLS; values as the server renders them
+   * (text protocol, utf8mb4 results, TINYINT(1), BIT and YEAR as the numbers they are);
+   * allowPublicKeyRetrieval lets it log in to an external MySQL 8+ (caching_sha2_password).
+   */
+  static final String DRIVER_OPTIONS = "sslMode=DISABLED&allowPublicKeyRetrieval=true&allowMultiQueries=false"
+      + "&useServerPrepStmts=false&characterEncoding=UTF-8&characterSetResults=UTF-8&tinyInt1isBit=false"
+      + "&transformedBitIsBoolean=false&yearIsDateType=false&connectionTimeZone=UTC"
+      + "&zeroDateTimeBehavior=EXCEPTION&jdbcCompliantTruncation=false";
 
   private static MariaDbServer shared;
   private static Path template;
@@ -200,10 +209,9 @@ public final class MariaDbServer implements AutoCloseable {
     return DriverManager.getConnection(urlWithoutCredentials(database), user, password);
   }
 
-  /** allowPublicKeyRetrieval lets it log in to an external MySQL 8 (caching_sha2_password). */
   private String urlWithoutCredentials(String database) {
-    return "jdbc:mariadb://" + host + ":" + port + "/" + (database == null ? "" : database)
-        + "?allowMultiQueries=false&allowPublicKeyRetrieval=true";
+    return "jdbc:mysql://" + host + ":" + port + "/" + (database == null ? "" : database)
+        + "?" + DRIVER_OPTIONS;
   }
 
   /** Runs each statement in order on one connection. */
@@ -455,7 +463,7 @@ public final class MariaDbServer implements AutoCloseable {
   /** root has no password over TCP: the template is installed with the "normal" auth method. */
   private Connection rootConnection() throws SQLException {
     return DriverManager.getConnection(
-        "jdbc:mariadb://" + HOST + ":" + port + "/?user=root&connectTimeout=2000");
+        "jdbc:mysql://" + HOST + ":" + port + "/?user=root&connectTimeout=2000&" + DRIVER_OPTIONS);
   }
 
   private void awaitReplicationRunning() {
