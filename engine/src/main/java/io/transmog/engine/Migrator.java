@@ -633,7 +633,9 @@ public final class Migrator {
             return e.getMessage();
         }
         if (e instanceof SQLException sql) {
-            return "MySQL error " + sql.getErrorCode() + ": " + sql.getMessage();
+            // Error 0 is the driver's own (a lost connection): its message runs over several lines.
+            return sql.getErrorCode() == 0 ? "MySQL connection failed: " + Database.describe(sql)
+                    : "MySQL error " + sql.getErrorCode() + ": " + sql.getMessage();
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }

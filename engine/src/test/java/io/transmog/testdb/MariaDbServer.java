@@ -46,13 +46,10 @@ import org.opentest4j.TestAbortedException;
  * {@code mariadb-11.8}) unless given. A provisioned flavor that is not there aborts the calling
  * test (reported as skipped, with the reason, also printed on stderr) instead of failing it.
  *
- * <p>The harness's own connections use MySQL Connector/J for MySQL and MariaDB Connector/J for
- * MariaDB (either one where only it is on the class path; system property {@code
- * transmog.test.jdbc} = {@code mysql} or {@code mariadb} forces one).
+ * <p>The harness's own connections use MySQL Connector/J, as the engine does, for every server.
  */
 public final class MariaDbServer implements AutoCloseable {
   private static final String EXTERNAL_URL_ENV = "TRANSMOG_TEST_MYSQL_URL";
-  private static final String JDBC_PROPERTY = "transmog.test.jdbc";
   private static final String HOST = "127.0.0.1";
   private static final String USER = "transmog";
   private static final Duration READY_TIMEOUT = Duration.ofSeconds(60);
@@ -66,6 +63,15 @@ public final class MariaDbServer implements AutoCloseable {
   private static final AtomicInteger DATABASE_COUNTER = new AtomicInteger();
   private static final Set<Integer> USED_SERVER_IDS = ConcurrentHashMap.newKeySet();
   private static final Set<MariaDbServer> LIVE = ConcurrentHashMap.newKeySet();
+  /**
+   * Connector/J settings of every harness connection: no TLS; values as the server renders them
+   * (text protocol, utf8mb4 results, TINYINT(1), BIT and YEAR as the numbers they are);
+   * allowPublicKeyRetrieval lets it log in to an external MySQL 8+ (caching_sha2_password).
+   */
+  static final String DRIVER_OPTIONS = "sslMode=DISABLED&allowPublicKeyRetrieval=true&allowMultiQueries=false"
+      + "&useServerPrepStmts=false&characterEncoding=UTF-8&characterSetResults=UTF-8&tinyInt1isBit=false"
+      + "&transformedBitIsBoolean=false&yearIsDateType=false&connectionTimeZone=UTC"
+      + "&zeroDateTimeBehavior=EXCEPTION&jdbcCompliantTruncation=false";
 
   private static final Set<String> SKIP_NOTICES = ConcurrentHashMap.newKeySet();
 
@@ -300,16 +306,9 @@ public final class MariaDbServer implements AutoCloseable {
     return DriverManager.getConnection(urlWithoutCredentials(database), user, password);
   }
 
-  /**
-   * allowPublicKeyRetrieval lets it log in to MySQL's caching_sha2_password accounts without TLS
-   * (the harness's own servers skip TLS; an external one may require it).
-   */
   private String urlWithoutCredentials(String database) {
-    String scheme = jdbcScheme(flavor);
-    return "jdbc:" + scheme + "://" + host + ":" + port + "/"
-        + (database == null ? "" : database)
-        + "?allowMultiQueries=false&allowPublicKeyRetrieval=true"
-        + ("mysql".equals(scheme) && !external ? "&sslMode=DISABLED" : "");
+    return "jdbc:mysql://" + host + ":" + port + "/" + (database == null ? "" : database)
+        + "?" + DRIVER_OPTIONS;
   }
 
   /** Runs each statement in order on one connection. */
@@ -443,9 +442,7 @@ public final class MariaDbServer implements AutoCloseable {
 
   /** MySQL is taken for 9.7, MariaDB 11.x for 11.8 and any other MariaDB for 10.11. */
   private static ServerFlavor detectFlavor(String host, int port, String user, String password) {
-    // Either driver talks to either server well enough for SELECT VERSION().
-    String scheme = driverPresent("org.mariadb.jdbc.Driver") ? "mariadb" : "mysql";
-    String url = "jdbc:" + scheme + "://" + host + ":" + port + "/?allowPublicKeyRetrieval=true";
+    String url = "jdbc:mysql://" + host + ":" + port + "/?allowPublicKeyRetrieval=true";
     try (Connection c = DriverManager.getConnection(url, user, password);
         Statement s = c.createStatement();
         ResultSet rs = s.executeQuery("SELECT VERSION()")) {
@@ -458,33 +455,6 @@ public final class MariaDbServer implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException(
           "cannot connect to " + EXTERNAL_URL_ENV + " server " + host + ":" + port, e);
-    }
-  }
-
-  /**
-   * The JDBC driver for the harness's connections: Connector/J for MySQL, MariaDB Connector/J for
-   * MariaDB, whichever is on the class path if only one is, or what {@code transmog.test.jdbc}
-   * says.
-   */
-  private static String jdbcScheme(ServerFlavor flavor) {
-    String forced = System.getProperty(JDBC_PROPERTY);
-    if (forced != null && !forced.isBlank()) {
-      return forced.trim();
-    }
-    boolean mysql = driverPresent("com.mysql.cj.jdbc.Driver");
-    boolean mariadb = driverPresent("org.mariadb.jdbc.Driver");
-    if (flavor.isMySql()) {
-      return mysql || !mariadb ? "mysql" : "mariadb";
-    }
-    return mariadb || !mysql ? "mariadb" : "mysql";
-  }
-
-  private static boolean driverPresent(String className) {
-    try {
-      Class.forName(className, false, MariaDbServer.class.getClassLoader());
-      return true;
-    } catch (ClassNotFoundException e) {
-      return false;
     }
   }
 
@@ -672,10 +642,8 @@ public final class MariaDbServer implements AutoCloseable {
    * MySQL's gets a password-less 'root'@'127.0.0.1' (see {@link #template}).
    */
   private Connection rootConnection() throws SQLException {
-    String scheme = jdbcScheme(flavor);
-    return DriverManager.getConnection("jdbc:" + scheme + "://" + HOST + ":" + port
-        + "/?user=root&connectTimeout=2000"
-        + ("mysql".equals(scheme) ? "&sslMode=DISABLED&allowPublicKeyRetrieval=true" : ""));
+    return DriverManager.getConnection(
+        "jdbc:mysql://" + HOST + ":" + port + "/?user=root&connectTimeout=2000&" + DRIVER_OPTIONS);
   }
 
   private void awaitReplicationRunning() {

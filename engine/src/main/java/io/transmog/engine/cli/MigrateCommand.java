@@ -48,6 +48,10 @@ public final class MigrateCommand implements Callable<Integer> {
     String password;
     @Option(names = "--password-file", description = "file holding the MySQL password")
     Path passwordFile;
+    @Option(names = "--allow-public-key-retrieval",
+            description = "without TLS, let the driver fetch the server's RSA public key to encrypt the password "
+                    + "(caching_sha2_password, MySQL 8+); whoever can intercept the connection can then read the password")
+    boolean allowPublicKeyRetrieval;
     @Option(names = "--database", required = true, description = "schema of the table")
     String database;
     @Option(names = "--table", required = true, description = "table to migrate")
@@ -244,7 +248,8 @@ public final class MigrateCommand implements Callable<Integer> {
         if (resolvedUser == null || resolvedUser.isBlank()) {
             throw new MigrationException("no MySQL user: pass --user or set TRANSMOG_USER");
         }
-        ConnectionConfig connection = new ConnectionConfig(host, port, resolvedUser, password(err), database);
+        ConnectionConfig connection = new ConnectionConfig(host, port, resolvedUser, password(err), database,
+                allowPublicKeyRetrieval);
         List<ConnectionConfig> replicas = throttleControlReplicas.stream()
                 .map(String::trim).filter(s -> !s.isEmpty())
                 .map(r -> {

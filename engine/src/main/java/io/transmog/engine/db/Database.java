@@ -16,9 +16,13 @@ import java.util.Properties;
  * UTC session time zone (TIMESTAMP and DATETIME literals mean what they say), strict
  * sql_mode (a truncated value is an error, not a warning), and zero values kept as
  * they are (NO_AUTO_VALUE_ON_ZERO; no NO_ZERO_DATE, so tables with zero dates copy).
+ *
+ * <p>The driver is MySQL Connector/J, on MySQL and MariaDB alike; {@link #driverProperties}
+ * pins every driver setting the engine's reads and writes depend on.
  */
 public final class Database {
     static final String SESSION_SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
+    static final int CONNECT_TIMEOUT_MILLIS = 5000;
 
     private final ConnectionConfig config;
 
@@ -31,34 +35,107 @@ public final class Database {
     }
 
     public Connection connect() {
+        try {
+            Connection connection = DriverManager.getConnection(url(config), driverProperties(config));
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET SESSION time_zone = '+00:00', sql_mode = '" + SESSION_SQL_MODE + "', "
+                        + "innodb_lock_wait_timeout = 10, max_error_count = 65535");
+            } catch (SQLException | RuntimeException e) {
+                connection.close();
+                throw e;
+            }
+            return connection;
+        } catch (SQLException e) {
+            String message = describeConnectFailure(config, e);
+            throw ConnectionLoss.isConnectionError(e) ? new ConnectionLoss(message, e) : new MigrationException(message, e);
+        }
+    }
+
+    /** No user, password or option in the URL: they travel in {@link #driverProperties}. */
+    static String url(ConnectionConfig config) {
+        String host = config.host().contains(":") && !config.host().startsWith("[") ? "[" + config.host() + "]" : config.host();
+        return "jdbc:mysql://" + host + ":" + config.port() + "/";
+    }
+
+    /**
+     * Connector/J's settings, chosen so that values reach the engine exactly as the server
+     * renders them and leave it exactly as the engine wrote them.
+     */
+    static Properties driverProperties(ConnectionConfig config) {
         Properties properties = new Properties();
         properties.setProperty("user", config.user());
         if (config.password() != null) {
             properties.setProperty("password", config.password());
         }
-        properties.setProperty("connectTimeout", "5000");
-        properties.setProperty("allowMultiQueries", "false");
+        properties.setProperty("connectTimeout", String.valueOf(CONNECT_TIMEOUT_MILLIS));
         properties.setProperty("tcpKeepAlive", "true");
-        String url = "jdbc:mariadb://" + config.host() + ":" + config.port() + "/";
-        try {
-            Connection connection = DriverManager.getConnection(url, properties);
-            try (Statement statement = connection.createStatement()) {
-                statement.execute("SET SESSION time_zone = '+00:00', sql_mode = '" + SESSION_SQL_MODE + "', "
-                        + "innodb_lock_wait_timeout = 10, max_error_count = 65535");
-            }
-            return connection;
-        } catch (SQLException e) {
-            String message = describeConnectFailure(e);
-            throw ConnectionLoss.isConnectionError(e) ? new ConnectionLoss(message, e) : new MigrationException(message, e);
-        }
+        // One statement per execute: a value can never smuggle in a second one.
+        properties.setProperty("allowMultiQueries", "false");
+        properties.setProperty("allowLoadLocalInfile", "false");
+        // A lost connection must surface (ConnectionLoss), never be replaced behind the engine's back.
+        properties.setProperty("autoReconnect", "false");
+        // No TLS unless asked for (the driver's default would try it and not verify the server).
+        properties.setProperty("sslMode", "DISABLED");
+        properties.setProperty("allowPublicKeyRetrieval", String.valueOf(config.allowPublicKeyRetrieval()));
+        // Client-side prepared statements: every statement goes as text, every value comes back
+        // as text, the way the server renders it (FLOAT included), the same on both kinds of server.
+        properties.setProperty("useServerPrepStmts", "false");
+        properties.setProperty("cachePrepStmts", "false");
+        // utf8mb4 both ways; the connection collation stays the server's default for utf8mb4.
+        properties.setProperty("characterEncoding", "UTF-8");
+        properties.setProperty("characterSetResults", "UTF-8");
+        // The session time zone is +00:00 (set below, not by the driver, which would name a zone
+        // the server may not know). The driver converts java.time/java.sql values with the same
+        // zone, whatever the JVM's own; temporal key values are read as text and never shifted.
+        properties.setProperty("connectionTimeZone", "UTC");
+        properties.setProperty("forceConnectionTimeZoneToSession", "false");
+        properties.setProperty("preserveInstants", "true");
+        // Reading a zero date as a date object fails loudly instead of turning it into NULL or
+        // 0001-01-01; the engine reads temporal values with getString, which keeps them.
+        properties.setProperty("zeroDateTimeBehavior", "EXCEPTION");
+        // Column types as declared: TINYINT(1) is a number, YEAR a number, BIT(1) not a boolean.
+        properties.setProperty("tinyInt1isBit", "false");
+        properties.setProperty("transformedBitIsBoolean", "false");
+        properties.setProperty("yearIsDateType", "false");
+        // A truncation warning stays a warning, for Warnings to turn into the engine's error.
+        // (The server's own errors 1406/1264 still arrive as DataTruncation, with their code.)
+        properties.setProperty("jdbcCompliantTruncation", "false");
+        // Update counts are rows matched, not rows changed.
+        properties.setProperty("useAffectedRows", "false");
+        return properties;
     }
 
-    private String describeConnectFailure(SQLException e) {
+    static String describeConnectFailure(ConnectionConfig config, SQLException e) {
         String where = config.host() + ":" + config.port();
         if (e.getErrorCode() == 1045) {
             return "access denied for user '" + config.user() + "' at " + where + ": check the user name and password";
         }
-        return "cannot connect to MySQL at " + where + " as '" + config.user() + "': " + firstLine(e.getMessage());
+        if (ConnectionLoss.needsServerPublicKey(e)) {
+            return "cannot log in to MySQL at " + where + " as '" + config.user() + "': the server wants the password "
+                    + "encrypted with its RSA public key (caching_sha2_password without TLS): connect with TLS (--ssl), "
+                    + "or let the driver fetch the server's key with --allow-public-key-retrieval";
+        }
+        return "cannot connect to MySQL at " + where + " as '" + config.user() + "': " + describe(e);
+    }
+
+    /**
+     * One line for a driver exception: its first line, plus the underlying cause where the
+     * driver's own message does not say it (Connector/J's "Communications link failure"
+     * leaves "Connection refused" or "connect timed out" to its cause).
+     */
+    public static String describe(Throwable e) {
+        String message = firstLine(e.getMessage());
+        Throwable root = e;
+        for (int depth = 0; root.getCause() != null && root.getCause() != root && depth < 20; depth++) {
+            root = root.getCause();
+        }
+        if (root != e && !(root instanceof SQLException) && root.getMessage() != null
+                && !message.contains(firstLine(root.getMessage()))) {
+            String cause = root instanceof java.net.UnknownHostException ? "unknown host " + root.getMessage()
+                    : firstLine(root.getMessage());
+            return message + " (" + cause + ")";
+        }
+        return message;
     }
 
     private static String firstLine(String message) {

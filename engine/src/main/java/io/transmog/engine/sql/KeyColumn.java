@@ -25,7 +25,9 @@ import java.util.Locale;
  * <ul>
  * <li>character strings stay raw bytes in the column's character set and are re-read by
  * the server with {@code CONVERT(? USING cs)}: no JVM charset ever touches them;</li>
- * <li>temporal values are literals, read and written with session time zone +00:00;</li>
+ * <li>temporal values are literals, read and written with session time zone +00:00 (read
+ * with getString: Connector/J returns the server's text, zero and partly zero dates and
+ * TIME beyond 24 hours or below zero included, leaving out only a fraction of all zeros);</li>
  * <li>ENUM and SET are compared by number on the original (the index order is the
  * key order) and by member names on the ghost, whose member list the ALTER may change.</li>
  * </ul>

@@ -109,7 +109,7 @@ class K3sEndToEndIT {
 
     private static Network network;
     private static K3sContainer k3s;
-    private static MariaDBContainer<?> mariadb;
+    private static MariaDbOverConnectorJ mariadb;
     private static KubernetesClient client;
     private static Path imageTar;
     private static String dbUser;
@@ -132,7 +132,7 @@ class K3sEndToEndIT {
         network = Network.newNetwork();
         k3s = new K3sContainer(DockerImageName.parse(System.getProperty("transmog.e2e.k3s-image", K3S_IMAGE)))
                 .withNetwork(network);
-        mariadb = new MariaDBContainer<>(DockerImageName.parse(System.getProperty("transmog.e2e.mariadb-image",
+        mariadb = new MariaDbOverConnectorJ(DockerImageName.parse(System.getProperty("transmog.e2e.mariadb-image",
                 MARIADB_IMAGE)).asCompatibleSubstituteFor("mariadb"))
                 .withNetwork(network)
                 .withPassword(token(20))
@@ -423,9 +423,29 @@ class K3sEndToEndIT {
 
     // ---- helpers ----
 
+    /**
+     * Testcontainers' MariaDB module, reached with MySQL Connector/J (the project's only JDBC driver) instead of
+     * MariaDB's, which the module would load to wait for the server and which is not on the class path.
+     */
+    static final class MariaDbOverConnectorJ extends MariaDBContainer<MariaDbOverConnectorJ> {
+        MariaDbOverConnectorJ(DockerImageName image) {
+            super(image);
+        }
+
+        @Override
+        public String getDriverClassName() {
+            return "com.mysql.cj.jdbc.Driver";
+        }
+
+        /** No default schema: root seeds its own; no TLS, as the engine's connections. */
+        @Override
+        public String getJdbcUrl() {
+            return "jdbc:mysql://" + getHost() + ":" + getMappedPort(3306) + "/?sslMode=DISABLED";
+        }
+    }
+
     private static Connection rootConnection() throws SQLException {
-        return DriverManager.getConnection("jdbc:mariadb://" + mariadb.getHost() + ":" + mariadb.getMappedPort(3306)
-                + "/", "root", mariadb.getPassword());
+        return DriverManager.getConnection(mariadb.getJdbcUrl(), "root", mariadb.getPassword());
     }
 
     private static long queryLong(String sql) throws SQLException {
