@@ -26,6 +26,11 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.Serializable;
+import com.github.shyiko.mysql.binlog.network.SSLMode;
+import io.transmog.engine.db.TlsMaterial;
+
+import javax.net.ssl.SSLSocket;
+import java.net.SocketException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -96,6 +101,17 @@ public final class BinlogStreamer implements AutoCloseable {
         binlogClient.setBinlogFilename(from.file());
         binlogClient.setBinlogPosition(from.position());
         binlogClient.setKeepAlive(true);
+        if (config.tls().enabled()) {
+            javax.net.ssl.SSLSocketFactory factory = TlsMaterial.of(config.tls()).sslContext().getSocketFactory();
+            binlogClient.setSSLMode(SSLMode.valueOf(config.tls().mode().name()));
+            binlogClient.setSslSocketFactory(socket -> {
+                try {
+                    return (SSLSocket) factory.createSocket(socket, config.host(), config.port(), true);
+                } catch (java.io.IOException e) {
+                    throw new SocketException("TLS to " + config.host() + ":" + config.port() + ": " + e.getMessage());
+                }
+            });
+        }
         EventDeserializer deserializer = new EventDeserializer();
         // Exact bytes for strings, microseconds for temporals, zero dates kept visible.
         deserializer.setCompatibilityMode(CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY,

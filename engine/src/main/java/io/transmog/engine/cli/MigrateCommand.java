@@ -10,6 +10,7 @@ import io.transmog.engine.StatusTracker;
 import io.transmog.engine.control.ControlCommands;
 import io.transmog.engine.control.ControlServer;
 import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.db.TlsSettings;
 import io.transmog.engine.throttle.LoadThresholds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -52,6 +53,19 @@ public final class MigrateCommand implements Callable<Integer> {
             description = "without TLS, let the driver fetch the server's RSA public key to encrypt the password "
                     + "(caching_sha2_password, MySQL 8+); whoever can intercept the connection can then read the password")
     boolean allowPublicKeyRetrieval;
+    @Option(names = "--ssl", description = "TLS on every connection (JDBC, binlog stream, replicas), verifying the server's"
+            + " certificate against --ssl-ca or the JVM's trust store")
+    boolean ssl;
+    @Option(names = "--ssl-ca", description = "PEM file of the CA that signed the server's certificate")
+    Path sslCa;
+    @Option(names = "--ssl-cert", description = "PEM file of a client certificate (with --ssl-key)")
+    Path sslCert;
+    @Option(names = "--ssl-key", description = "PEM file of the client certificate's unencrypted PKCS#8 key")
+    Path sslKey;
+    @Option(names = "--ssl-allow-insecure", description = "TLS without verifying the server's certificate")
+    boolean sslAllowInsecure;
+    @Option(names = "--ssl-verify-identity", description = "with TLS, also require the certificate to name the host connected to")
+    boolean sslVerifyIdentity;
     @Option(names = "--database", required = true, description = "schema of the table")
     String database;
     @Option(names = "--table", required = true, description = "table to migrate")
@@ -249,7 +263,7 @@ public final class MigrateCommand implements Callable<Integer> {
             throw new MigrationException("no MySQL user: pass --user or set TRANSMOG_USER");
         }
         ConnectionConfig connection = new ConnectionConfig(host, port, resolvedUser, password(err), database,
-                allowPublicKeyRetrieval);
+                allowPublicKeyRetrieval, TlsSettings.of(ssl, sslAllowInsecure, sslVerifyIdentity, sslCa, sslCert, sslKey));
         List<ConnectionConfig> replicas = throttleControlReplicas.stream()
                 .map(String::trim).filter(s -> !s.isEmpty())
                 .map(r -> {

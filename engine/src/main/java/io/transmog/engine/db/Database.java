@@ -75,7 +75,7 @@ public final class Database {
         // A lost connection must surface (ConnectionLoss), never be replaced behind the engine's back.
         properties.setProperty("autoReconnect", "false");
         // No TLS unless asked for (the driver's default would try it and not verify the server).
-        properties.setProperty("sslMode", "DISABLED");
+        TlsMaterial.of(config.tls()).applyTo(properties);
         properties.setProperty("allowPublicKeyRetrieval", String.valueOf(config.allowPublicKeyRetrieval()));
         // Client-side prepared statements: every statement goes as text, every value comes back
         // as text, the way the server renders it (FLOAT included), the same on both kinds of server.
@@ -108,14 +108,30 @@ public final class Database {
     static String describeConnectFailure(ConnectionConfig config, SQLException e) {
         String where = config.host() + ":" + config.port();
         if (e.getErrorCode() == 1045) {
-            return "access denied for user '" + config.user() + "' at " + where + ": check the user name and password";
+            return "access denied for user '" + config.user() + "' at " + where + ": check the user name and password"
+                    + (config.tls().enabled() ? "" : ", and whether the account requires TLS or a client certificate"
+                    + " (--ssl, --ssl-cert, --ssl-key)");
         }
         if (ConnectionLoss.needsServerPublicKey(e)) {
             return "cannot log in to MySQL at " + where + " as '" + config.user() + "': the server wants the password "
                     + "encrypted with its RSA public key (caching_sha2_password without TLS): connect with TLS (--ssl), "
                     + "or let the driver fetch the server's key with --allow-public-key-retrieval";
         }
+        if (config.tls().enabled() && isTlsFailure(e)) {
+            return "cannot connect to MySQL at " + where + " with TLS (" + config.tls().mode() + "): " + describe(e)
+                    + "; check --ssl-ca (the CA that signed the server's certificate)"
+                    + (config.tls().mode() == TlsSettings.Mode.VERIFY_IDENTITY ? " and that the certificate names " + config.host() : "");
+        }
         return "cannot connect to MySQL at " + where + " as '" + config.user() + "': " + describe(e);
+    }
+
+    private static boolean isTlsFailure(Throwable e) {
+        for (Throwable cause = e; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            if (cause instanceof javax.net.ssl.SSLException || cause instanceof java.security.cert.CertificateException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

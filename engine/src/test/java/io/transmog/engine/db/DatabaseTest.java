@@ -62,6 +62,7 @@ class DatabaseTest {
   void aWrongPasswordIsNamedAsSuch() {
     assertThat(Database.describeConnectFailure(CONFIG,
         new SQLException("Access denied for user 'migrator'@'10.0.0.1' (using password: YES)", "28000", 1045)))
-        .isEqualTo("access denied for user 'migrator' at db1:3307: check the user name and password");
+        .isEqualTo("access denied for user 'migrator' at db1:3307: check the user name and password, and whether the"
+            + " account requires TLS or a client certificate (--ssl, --ssl-cert, --ssl-key)");
   }
 }

@@ -46,8 +46,13 @@ public final class MigrationRun {
     /** Starts a migration with test-friendly defaults; {@code customize} may change any option. */
     public static MigrationRun start(MariaDbServer server, String database, String table, String alter,
                                      Controls controls, UnaryOperator<MigrationConfig.Builder> customize) {
-        MigrationConfig config = customize.apply(MigrationConfig.builder(connection(server, database), table, alter)
-                .execute(true)).build();
+        return start(connection(server, database), table, alter, controls, customize);
+    }
+
+    /** As above, with a connection of the test's own (another user, TLS). */
+    public static MigrationRun start(ConnectionConfig connection, String table, String alter,
+                                     Controls controls, UnaryOperator<MigrationConfig.Builder> customize) {
+        MigrationConfig config = customize.apply(MigrationConfig.builder(connection, table, alter).execute(true)).build();
         return new MigrationRun(config, controls);
     }
 
