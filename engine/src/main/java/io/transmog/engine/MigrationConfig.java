@@ -28,6 +28,7 @@ public record MigrationConfig(
         boolean discardForeignKeys,
         boolean analyzeGhostTableBeforeCutOver,
         boolean includeTriggers,
+        boolean allowZeroInDate,
         String triggerSuffix,
         boolean keepTablesOnConnectionLoss,
         boolean keepChangelogOnSuccess,
@@ -62,6 +63,7 @@ public record MigrationConfig(
         private boolean discardForeignKeys;
         private boolean analyzeGhostTableBeforeCutOver;
         private boolean includeTriggers;
+        private boolean allowZeroInDate;
         private String triggerSuffix = "_ght";
         private boolean keepTablesOnConnectionLoss;
         private boolean keepChangelogOnSuccess;
@@ -96,6 +98,8 @@ public record MigrationConfig(
         public Builder discardForeignKeys(boolean value) { discardForeignKeys = value; return this; }
         public Builder analyzeGhostTableBeforeCutOver(boolean value) { analyzeGhostTableBeforeCutOver = value; return this; }
         public Builder includeTriggers(boolean value) { includeTriggers = value; return this; }
+        /** gh-ost's --allow-zero-in-date: zero dates pass even where the server's sql_mode forbids them. */
+        public Builder allowZeroInDate(boolean value) { allowZeroInDate = value; return this; }
         /** The triggers' names on the ghost until the swap gives them back their own. */
         public Builder triggerSuffix(String value) { triggerSuffix = value; return this; }
         /**
@@ -136,7 +140,7 @@ public record MigrationConfig(
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
-                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers,
+                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers, allowZeroInDate,
                     triggerSuffix, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }

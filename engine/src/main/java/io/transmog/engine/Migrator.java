@@ -74,7 +74,7 @@ public final class Migrator {
         this.config = config;
         this.controls = controls;
         this.status = status;
-        this.database = new Database(config.connection());
+        this.database = new Database(config.connection(), config.allowZeroInDate());
         this.names = TableNames.of(config.connection().database(), config.table());
         this.triggers = GhostTriggers.none(names);
     }
@@ -588,7 +588,7 @@ public final class Migrator {
     /** Drops the changelog table a successful run kept ({@link MigrationConfig#keepChangelogOnSuccess}). */
     public static void dropChangelog(MigrationConfig config) {
         TableNames names = TableNames.of(config.connection().database(), config.table());
-        try (Connection connection = new Database(config.connection()).connect()) {
+        try (Connection connection = new Database(config.connection(), config.allowZeroInDate()).connect()) {
             Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedChangelog()));
         } catch (SQLException e) {
             throw new MigrationException("cannot drop " + names.qualifiedChangelog() + ": " + e.getMessage(), e);

@@ -98,6 +98,10 @@ public final class MigrateCommand implements Callable<Integer> {
             + " so the new table starts with fresh index statistics")
     boolean analyzeGhostTableBeforeCutOver;
 
+    @Option(names = "--allow-zero-in-date", description = "let zero dates ('0000-00-00', '2020-00-15') through although the"
+            + " server's sql_mode (NO_ZERO_DATE, NO_ZERO_IN_DATE) rejects them, in the ghost's definition and the copied rows")
+    boolean allowZeroInDate;
+
     @Option(names = "--include-triggers", description = "migrate a table that has triggers: they are created on the new"
             + " table at the cut-over (so each write fires them once) and keep their names")
     boolean includeTriggers;
@@ -280,6 +284,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 .discardForeignKeys(discardForeignKeys)
                 .analyzeGhostTableBeforeCutOver(analyzeGhostTableBeforeCutOver)
                 .includeTriggers(includeTriggers)
+                .allowZeroInDate(allowZeroInDate)
                 .triggerSuffix(triggerSuffix)
                 .initiallyDropGhostTable(initiallyDropGhostTable)
                 .initiallyDropOldTable(initiallyDropOldTable)

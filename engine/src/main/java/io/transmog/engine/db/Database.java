@@ -13,21 +13,26 @@ import java.util.Properties;
 
 /**
  * Opens connections with the session settings every engine statement relies on:
- * UTC session time zone (TIMESTAMP and DATETIME literals mean what they say), strict
- * sql_mode (a truncated value is an error, not a warning), and zero values kept as
- * they are (NO_AUTO_VALUE_ON_ZERO; no NO_ZERO_DATE, so tables with zero dates copy).
+ * UTC session time zone (TIMESTAMP and DATETIME literals mean what they say) and the
+ * server's own sql_mode made strict (see {@link SqlMode}).
  *
  * <p>The driver is MySQL Connector/J, on MySQL and MariaDB alike; {@link #driverProperties}
  * pins every driver setting the engine's reads and writes depend on.
  */
 public final class Database {
-    static final String SESSION_SQL_MODE = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION";
     static final int CONNECT_TIMEOUT_MILLIS = 5000;
 
     private final ConnectionConfig config;
+    private final boolean allowZeroInDate;
 
     public Database(ConnectionConfig config) {
+        this(config, false);
+    }
+
+    /** @param allowZeroInDate gh-ost's --allow-zero-in-date: zero dates pass even where the server's sql_mode forbids them */
+    public Database(ConnectionConfig config, boolean allowZeroInDate) {
         this.config = config;
+        this.allowZeroInDate = allowZeroInDate;
     }
 
     public ConnectionConfig config() {
@@ -38,8 +43,9 @@ public final class Database {
         try {
             Connection connection = DriverManager.getConnection(url(config), driverProperties(config));
             try (Statement statement = connection.createStatement()) {
-                statement.execute("SET SESSION time_zone = '+00:00', sql_mode = '" + SESSION_SQL_MODE + "', "
-                        + "innodb_lock_wait_timeout = 10, max_error_count = 65535");
+                String serverMode = queryString(connection, "SELECT @@SESSION.sql_mode").orElse("");
+                statement.execute("SET SESSION time_zone = '+00:00', sql_mode = '" + SqlMode.forEngine(serverMode, allowZeroInDate)
+                        + "', innodb_lock_wait_timeout = 10, max_error_count = 65535");
             } catch (SQLException | RuntimeException e) {
                 connection.close();
                 throw e;
