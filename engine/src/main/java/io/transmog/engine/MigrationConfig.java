@@ -29,6 +29,7 @@ public record MigrationConfig(
         boolean analyzeGhostTableBeforeCutOver,
         boolean includeTriggers,
         boolean allowZeroInDate,
+        boolean gtid,
         String triggerSuffix,
         boolean keepTablesOnConnectionLoss,
         boolean keepChangelogOnSuccess,
@@ -64,6 +65,7 @@ public record MigrationConfig(
         private boolean analyzeGhostTableBeforeCutOver;
         private boolean includeTriggers;
         private boolean allowZeroInDate;
+        private boolean gtid;
         private String triggerSuffix = "_ght";
         private boolean keepTablesOnConnectionLoss;
         private boolean keepChangelogOnSuccess;
@@ -100,6 +102,8 @@ public record MigrationConfig(
         public Builder includeTriggers(boolean value) { includeTriggers = value; return this; }
         /** gh-ost's --allow-zero-in-date: zero dates pass even where the server's sql_mode forbids them. */
         public Builder allowZeroInDate(boolean value) { allowZeroInDate = value; return this; }
+        /** gh-ost's --gtid: the binlog stream and its checkpoints are positioned by GTID set, not by file and offset. */
+        public Builder gtid(boolean value) { gtid = value; return this; }
         /** The triggers' names on the ghost until the swap gives them back their own. */
         public Builder triggerSuffix(String value) { triggerSuffix = value; return this; }
         /**
@@ -140,7 +144,7 @@ public record MigrationConfig(
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
-                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers, allowZeroInDate,
+                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers, allowZeroInDate, gtid,
                     triggerSuffix, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }

@@ -190,6 +190,20 @@ public final class Migrator {
         }
     }
 
+    /**
+     * With --gtid: the set a resumed run's checkpoint recorded, or the server's whole set now. A checkpoint written
+     * without --gtid holds no set; such a run resumes by file and offset.
+     */
+    private String gtidSetToStartAfter(Connection connection, Checkpoint resumed) throws SQLException {
+        if (!config.gtid()) {
+            return "";
+        }
+        if (resumed != null) {
+            return resumed.gtid();
+        }
+        return BinlogPosition.currentGtidSet(connection);
+    }
+
     /** gh-ost's --analyze-ghost-table-before-cutover: the new table starts with fresh index statistics. */
     private void analyzeGhost(Connection connection, SqlBuilder sql) throws SQLException {
         long started = System.nanoTime();
@@ -255,14 +269,15 @@ public final class Migrator {
             // The stream must start before the first row is copied: every change after this position is seen.
             // A resumed run starts where its checkpoint says every earlier change is in the ghost.
             Checkpoint resumed = resumeFrom.orElse(null);
-            streamer.start(resumed != null ? resumed.binlog() : BinlogPosition.current(copyConnection));
+            streamer.start(resumed != null ? resumed.binlog() : BinlogPosition.current(copyConnection),
+                    gtidSetToStartAfter(copyConnection, resumed));
             heartbeat.scheduleWithFixedDelay(() -> writeHeartbeat(changelog), 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
             status.lagSources(changelog::lagMillis, throttler::replicaLagMillis);
             Checkpointer checkpointer = new Checkpointer(changelog, plan.alter(),
                     Resumption.ghostSchema(copyConnection, names), config.checkpointIntervalMillis(), plan.estimatedRows());
             if (resumed == null) {
                 // Before anything is copied or applied: a crash from here on leaves a checkpoint to resume from.
-                checkpointer.write(streamer.transactionBoundary(), "", null, false, 0, 0);
+                checkpointer.write(streamer.transactionBoundary(), streamer.transactionBoundaryGtid(), null, false, 0, 0);
             }
             Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer,
                     new Applier(applyConnection, sql, changedKeys, resumed == null ? 0 : resumed.eventsApplied()),

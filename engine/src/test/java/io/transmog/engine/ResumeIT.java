@@ -35,7 +35,9 @@ class ResumeIT {
     private static final List<String> COLUMNS = List.of("id", "k", "c", "pad");
 
     enum KillPoint {
-        DURING_COPY, DURING_HEAVY_APPLY, DURING_CHECKPOINT, AWAITING_CUT_OVER, CUT_OVER_LOCK_HELD
+        DURING_COPY, DURING_HEAVY_APPLY, DURING_CHECKPOINT, AWAITING_CUT_OVER, CUT_OVER_LOCK_HELD,
+        /** As DURING_COPY, with gh-ost's --gtid: the stream and its checkpoints positioned by GTID set. */
+        DURING_COPY_BY_GTID
     }
 
     private final MariaDbServer server = MariaDbServer.shared();
@@ -55,7 +57,10 @@ class ResumeIT {
                 "--execute", "--status-json", "--status-interval-seconds", "1", "--chunk-size", "1000",
                 "--postpone-cut-over-flag-file", postpone.toString()));
         boolean copyPhaseKill = point == KillPoint.DURING_COPY || point == KillPoint.DURING_HEAVY_APPLY
-                || point == KillPoint.DURING_CHECKPOINT;
+                || point == KillPoint.DURING_CHECKPOINT || point == KillPoint.DURING_COPY_BY_GTID;
+        if (point == KillPoint.DURING_COPY_BY_GTID) {
+            arguments.add("--gtid");
+        }
         if (copyPhaseKill) {
             arguments.addAll(List.of("--nice-ratio", "1"));
         }
@@ -73,7 +78,7 @@ class ResumeIT {
         try (WriteLoad load = new WriteLoad(server, database, writers, "+00:00", this::statement)) {
             try (CliProcess first = CliProcess.migrate(server, database, jvm, arguments.toArray(String[]::new))) {
                 switch (point) {
-                    case DURING_COPY -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4, 300);
+                    case DURING_COPY, DURING_COPY_BY_GTID -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4, 300);
                     case DURING_HEAVY_APPLY -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4
                             && number(EVENTS_APPLIED, line) > 10_000, 300);
                     case AWAITING_CUT_OVER -> first.awaitStdoutLine(line -> line.contains("\"phase\":\"AwaitingCutOver\""), 180);
@@ -91,6 +96,8 @@ class ResumeIT {
             }
             Checkpoint checkpoint = Checkpoint.fromJson(server.queryString(database,
                     "SELECT `value` FROM `_t_ghc` WHERE `hint` = 'checkpoint'"));
+            assertThat(checkpoint.gtid()).as("GTID set of the checkpoint")
+                    .matches(point == KillPoint.DURING_COPY_BY_GTID ? "\\S+[-:]\\d+.*" : "");
             if (copyPhaseKill) {
                 // Rows the killed run had copied past its last checkpoint are the ones copied twice.
                 long toRecopy = Math.max(0, killedRunRowsCopied - checkpoint.rowsCopied());

@@ -20,6 +20,21 @@ public record BinlogPosition(String file, long position) {
         }
     }
 
+    /**
+     * Every transaction the server has written to its binlog, as a GTID set in the server's own form: MySQL's
+     * gtid_executed (uuid:1-n[,...]), MariaDB's gtid_binlog_pos (domain-server-seq[,...]).
+     */
+    public static String currentGtidSet(Connection connection) throws SQLException {
+        boolean mariaDb = io.transmog.engine.db.Database.queryString(connection, "SELECT VERSION()").orElse("").contains("MariaDB");
+        String set = io.transmog.engine.db.Database.queryString(connection,
+                mariaDb ? "SELECT @@GLOBAL.gtid_binlog_pos" : "SELECT @@GLOBAL.gtid_executed").orElse("");
+        if (set.isBlank()) {
+            throw new MigrationException("--gtid: the server has no GTID position (is gtid_mode ON on MySQL, or has MariaDB"
+                    + " written no GTID yet?)");
+        }
+        return set.replace("\n", "").strip();
+    }
+
     private static ResultSet masterStatus(Statement statement) throws SQLException {
         try {
             return statement.executeQuery("SHOW MASTER STATUS");

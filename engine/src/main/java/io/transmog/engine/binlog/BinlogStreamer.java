@@ -5,8 +5,6 @@ import com.github.shyiko.mysql.binlog.event.DeleteRowsEventData;
 import com.github.shyiko.mysql.binlog.event.Event;
 import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
 import com.github.shyiko.mysql.binlog.event.EventType;
-import com.github.shyiko.mysql.binlog.event.GtidEventData;
-import com.github.shyiko.mysql.binlog.event.MariadbGtidEventData;
 import com.github.shyiko.mysql.binlog.event.QueryEventData;
 import com.github.shyiko.mysql.binlog.event.RotateEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
@@ -74,7 +72,7 @@ public final class BinlogStreamer implements AutoCloseable {
     private volatile BinlogPosition position;
     /** The position after the last complete transaction: a stream may only be resumed from here. */
     private volatile BinlogPosition transactionBoundary;
-    private volatile String currentGtid = "";
+    private volatile boolean gtidMode;
     private volatile String boundaryGtid = "";
     /** Set when our own swap went by: what follows belongs to the new table and is not ours to follow. */
     private volatile boolean swapSeen;
@@ -93,14 +91,23 @@ public final class BinlogStreamer implements AutoCloseable {
         this.changelog = changelog;
     }
 
-    public void start(BinlogPosition from) {
+    /**
+     * @param gtidSet with gh-ost's --gtid: the GTID set of every transaction already seen; the stream then starts after
+     *                it (positioned by GTID, not by file and offset) and checkpoints record the set. Empty: by position.
+     */
+    public void start(BinlogPosition from, String gtidSet) {
         position = from;
         transactionBoundary = from;
+        gtidMode = !gtidSet.isEmpty();
+        boundaryGtid = gtidSet;
         BinaryLogClient binlogClient = new BinaryLogClient(config.host(), config.port(), config.user(), config.password());
         binlogClient.setServerId(serverId);
         binlogClient.setBinlogFilename(from.file());
         binlogClient.setBinlogPosition(from.position());
         binlogClient.setKeepAlive(true);
+        if (gtidMode) {
+            binlogClient.setGtidSet(gtidSet);
+        }
         if (config.tls().enabled()) {
             javax.net.ssl.SSLSocketFactory factory = TlsMaterial.of(config.tls()).sslContext().getSocketFactory();
             binlogClient.setSSLMode(SSLMode.valueOf(config.tls().mode().name()));
@@ -157,7 +164,7 @@ public final class BinlogStreamer implements AutoCloseable {
         return transactionBoundary;
     }
 
-    /** The GTID of the transaction that ends at {@link #transactionBoundary()} (MariaDB or MySQL form). */
+    /** With --gtid, the GTID set of every transaction up to {@link #transactionBoundary()}; else empty. */
     public String transactionBoundaryGtid() {
         return boundaryGtid;
     }
@@ -191,7 +198,8 @@ public final class BinlogStreamer implements AutoCloseable {
             if (header.getNextPosition() > 0 && type != EventType.ROTATE) {
                 position = new BinlogPosition(position.file(), header.getNextPosition());
                 if (type == EventType.XID || isCommit(event)) {
-                    boundaryGtid = currentGtid;
+                    // The client adds a transaction's GTID to its set before its listeners see the commit.
+                    boundaryGtid = gtidMode ? client.getGtidSet() : "";
                     transactionBoundary = position;
                 }
             }
@@ -204,12 +212,7 @@ public final class BinlogStreamer implements AutoCloseable {
 
     private void handle(Event event) throws InterruptedException {
         EventType type = event.getHeader().getEventType();
-        if (type == EventType.MARIADB_GTID) {
-            MariadbGtidEventData gtid = event.getData();
-            currentGtid = gtid.getDomainId() + "-" + gtid.getServerId() + "-" + gtid.getSequence();
-        } else if (type == EventType.GTID) {
-            currentGtid = ((GtidEventData) event.getData()).getGtid();
-        } else if (type == EventType.ROTATE) {
+        if (type == EventType.ROTATE) {
             RotateEventData rotate = event.getData();
             position = new BinlogPosition(rotate.getBinlogFilename(), rotate.getBinlogPosition());
         } else if (type == EventType.TABLE_MAP) {

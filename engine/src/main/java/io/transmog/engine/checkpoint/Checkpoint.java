@@ -23,7 +23,7 @@ import java.util.List;
  *
  * @param alter        the ALTER it belongs to; a restart with another ALTER must not resume
  * @param ghostSchema  the ghost's definition, to notice a ghost table changed by hand
- * @param gtid         informational: the server's GTID position at checkpoint time
+ * @param gtid         with --gtid, the GTID set of every transaction up to {@code binlog} (the resume point); else empty
  * @param copiedUpTo   inclusive end of the last copied chunk; null before the first chunk
  */
 public record Checkpoint(String alter, String ghostSchema, BinlogPosition binlog, String gtid,

@@ -102,6 +102,10 @@ public final class MigrateCommand implements Callable<Integer> {
             + " server's sql_mode (NO_ZERO_DATE, NO_ZERO_IN_DATE) rejects them, in the ghost's definition and the copied rows")
     boolean allowZeroInDate;
 
+    @Option(names = "--gtid", description = "position the binlog stream and its checkpoints by GTID set (MySQL"
+            + " gtid_executed, MariaDB gtid_binlog_pos) instead of file and offset")
+    boolean gtid;
+
     @Option(names = "--include-triggers", description = "migrate a table that has triggers: they are created on the new"
             + " table at the cut-over (so each write fires them once) and keep their names")
     boolean includeTriggers;
@@ -285,6 +289,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 .analyzeGhostTableBeforeCutOver(analyzeGhostTableBeforeCutOver)
                 .includeTriggers(includeTriggers)
                 .allowZeroInDate(allowZeroInDate)
+                .gtid(gtid)
                 .triggerSuffix(triggerSuffix)
                 .initiallyDropGhostTable(initiallyDropGhostTable)
                 .initiallyDropOldTable(initiallyDropOldTable)
