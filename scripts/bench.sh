@@ -147,6 +147,13 @@ CHECKSUM_MS=$(grep -o 'checksum pass [0-9]*: [0-9]* rows in [0-9]* chunks compar
   | awk '{ total += $(NF-1) } END { print total + 0 }')
 printf '   %-44s %9s s  (%s%% of the transmog run; --skip-checksum leaves it out)\n' \
   "  of which the checksum verification" "$(calc "f'{$CHECKSUM_MS / 1000:.2f}'")" "$(calc "round(100 * $CHECKSUM_MS / 1000 / $TRANSMOG)")"
+# The mapping check at validation (sample rows through the server's own ALTER) logs its row count and time.
+MAPPING=$(grep -o 'column mapping checked on [0-9]* sample rows: identical ([0-9]* columns compared[^)]*, [0-9]* ms)' \
+  "$WORK/transmog.log" | head -n 1)
+MAPPING_MS=$(sed -n 's/.*, \([0-9]*\) ms)$/\1/p' <<<"$MAPPING")
+MAPPING_ROWS=$(sed -n 's/.*checked on \([0-9]*\) sample rows.*/\1/p' <<<"$MAPPING")
+printf '   %-44s %9s s  (%s sample rows; --skip-mapping-check leaves it out)\n' \
+  "  of which the column mapping check" "$(calc "f'{${MAPPING_MS:-0} / 1000:.2f}'")" "${MAPPING_ROWS:-none found in the log}"
 printf '   %-44s %9sx\n' "ratio transmog / plain (elapsed)" "$(calc "f'{$TRANSMOG / $PLAIN:.2f}'")"
 printf '   %-44s %9s ms (%s attempt(s), final phase %s)\n' "cut-over write stall (last status line)" "$STALL" "$ATTEMPTS" "$PHASE"
 printf '   %-44s %9s MiB (largest occupancy before a GC pause, garbage included; %s pauses)\n' \
