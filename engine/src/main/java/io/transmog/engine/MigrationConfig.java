@@ -1,6 +1,7 @@
 package io.transmog.engine;
 
 import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.hooks.HooksConfig;
 import io.transmog.engine.throttle.Throttler;
 
 import java.nio.file.Path;
@@ -34,6 +35,7 @@ public record MigrationConfig(
         boolean startOverIfBinlogPurged,
         String startOverAdvice,
         Path postponeCutOverFlagFile,
+        HooksConfig hooks,
         Throttler.Settings throttling) {
 
     public static Builder builder(ConnectionConfig connection, String table, String alter) {
@@ -68,6 +70,7 @@ public record MigrationConfig(
         private boolean startOverIfBinlogPurged;
         private String startOverAdvice = "pass --initially-drop-ghost-table";
         private Path postponeCutOverFlagFile;
+        private HooksConfig hooks = HooksConfig.none();
         private Path throttleFlagFile;
         private Path throttleAdditionalFlagFile;
         private Path panicFlagFile;
@@ -117,6 +120,8 @@ public record MigrationConfig(
         /** How the caller's user starts over when a resume is refused, e.g. the flag to pass. */
         public Builder startOverAdvice(String value) { startOverAdvice = value; return this; }
         public Builder postponeCutOverFlagFile(Path value) { postponeCutOverFlagFile = value; return this; }
+        /** gh-ost's hooks: {@link HooksConfig#none()} (the default) runs none. */
+        public Builder hooks(HooksConfig value) { hooks = value; return this; }
         public Builder throttleFlagFile(Path value) { throttleFlagFile = value; return this; }
         public Builder throttleAdditionalFlagFile(Path value) { throttleAdditionalFlagFile = value; return this; }
         public Builder panicFlagFile(Path value) { panicFlagFile = value; return this; }
@@ -138,7 +143,7 @@ public record MigrationConfig(
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
                     skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers,
                     triggerSuffix, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
-                    new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
+                    hooks, new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }
 }
