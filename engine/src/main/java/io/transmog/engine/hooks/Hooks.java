@@ -132,9 +132,12 @@ public final class Hooks {
         // Whatever it left running in the background may hold its output open: do not wait for that.
         output.join(OUTPUT_DRAIN_MILLIS);
         int exit = process.exitValue();
-        LOG.info("table={} phase={} {} hook {} exited {} after {} ms", table, phase, hook.shortName(), name, exit,
+        if (exit != 0) {
+            return Optional.of(HookFailure.exited(hook, name, exit)); // logged by run()
+        }
+        LOG.info("table={} phase={} {} hook {} succeeded in {} ms", table, phase, hook.shortName(), name,
                 TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
-        return exit == 0 ? Optional.empty() : Optional.of(HookFailure.exited(hook, name, exit));
+        return Optional.empty();
     }
 
     private void logOutput(Process process, String name, String phase) {
