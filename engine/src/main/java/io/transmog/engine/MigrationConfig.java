@@ -1,6 +1,7 @@
 package io.transmog.engine;
 
 import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.hooks.HooksConfig;
 import io.transmog.engine.throttle.Throttler;
 
 import java.nio.file.Path;
@@ -36,6 +37,7 @@ public record MigrationConfig(
         boolean startOverIfBinlogPurged,
         String startOverAdvice,
         Path postponeCutOverFlagFile,
+        HooksConfig hooks,
         Throttler.Settings throttling) {
 
     public static Builder builder(ConnectionConfig connection, String table, String alter) {
@@ -72,6 +74,7 @@ public record MigrationConfig(
         private boolean startOverIfBinlogPurged;
         private String startOverAdvice = "pass --initially-drop-ghost-table";
         private Path postponeCutOverFlagFile;
+        private HooksConfig hooks = HooksConfig.none();
         private Path throttleFlagFile;
         private Path throttleAdditionalFlagFile;
         private Path panicFlagFile;
@@ -125,6 +128,8 @@ public record MigrationConfig(
         /** How the caller's user starts over when a resume is refused, e.g. the flag to pass. */
         public Builder startOverAdvice(String value) { startOverAdvice = value; return this; }
         public Builder postponeCutOverFlagFile(Path value) { postponeCutOverFlagFile = value; return this; }
+        /** gh-ost's hooks: {@link HooksConfig#none()} (the default) runs none. */
+        public Builder hooks(HooksConfig value) { hooks = value; return this; }
         public Builder throttleFlagFile(Path value) { throttleFlagFile = value; return this; }
         public Builder throttleAdditionalFlagFile(Path value) { throttleAdditionalFlagFile = value; return this; }
         public Builder panicFlagFile(Path value) { panicFlagFile = value; return this; }
@@ -146,7 +151,7 @@ public record MigrationConfig(
                     cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
                     skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers, allowZeroInDate, gtid,
                     triggerSuffix, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
-                    new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
+                    hooks, new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }
     }
 }

@@ -14,6 +14,9 @@ import io.transmog.engine.cutover.CutOver;
 import io.transmog.engine.cutover.GhostTriggers;
 import io.transmog.engine.db.ConnectionLoss;
 import io.transmog.engine.db.Database;
+import io.transmog.engine.hooks.Hook;
+import io.transmog.engine.hooks.HookFailure;
+import io.transmog.engine.hooks.MigrationHooks;
 import io.transmog.engine.inspect.Inspector;
 import io.transmog.engine.inspect.MigrationPlan;
 import io.transmog.engine.inspect.UniqueKey;
@@ -31,6 +34,7 @@ import java.nio.file.Files;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -58,6 +62,7 @@ public final class Migrator {
     private final StatusTracker status;
     private final Database database;
     private final TableNames names;
+    private final MigrationHooks hooks;
     private volatile CompletableFuture<Void> catchUpRequest;
     /** Set by validation when an earlier run of this migration left a usable checkpoint. */
     private Optional<Checkpoint> resumeFrom = Optional.empty();
@@ -77,6 +82,15 @@ public final class Migrator {
         this.database = new Database(config.connection(), config.allowZeroInDate());
         this.names = TableNames.of(config.connection().database(), config.table());
         this.triggers = GhostTriggers.none(names);
+        this.hooks = MigrationHooks.of(config, status);
+    }
+
+    /**
+     * A command the control server has answered: runs the on-interactive-command hooks, in the background and
+     * after the command took effect (gh-ost runs them first, and refuses the command when one fails).
+     */
+    public void interactiveCommand(String command) {
+        hooks.interactiveCommand(command);
     }
 
     /**
@@ -89,12 +103,40 @@ public final class Migrator {
         return request;
     }
 
-    /** Runs to a terminal phase and returns the final status; failures end in phase Failed with the cause. */
+    /**
+     * Runs to a terminal phase and returns the final status; failures end in phase Failed with the cause. The
+     * on-success or on-failure hooks have run when it returns.
+     */
     public MigrationStatus run() {
+        try {
+            MigrationStatus result = runToEnd();
+            if (result.phase() == Phase.Succeeded || result.phase() == Phase.Validated) {
+                // gh-ost tells whether the ALTER ran as instant DDL; transmog always copies.
+                hooks.runNotification(Hook.SUCCESS, Map.of("GH_OST_INSTANT_DDL", "false"));
+            } else {
+                // Not a gh-ost variable: what its users otherwise dig out of the log.
+                hooks.runNotification(Hook.FAILURE, Map.of("GH_OST_FAILURE_MESSAGE", result.message()));
+            }
+            return result;
+        } finally {
+            hooks.close();
+        }
+    }
+
+    private MigrationStatus runToEnd() {
         MigrationPlan plan;
         try {
+            // Like gh-ost, before anything else: a startup hook may refuse the migration outright.
+            passGate(Hook.STARTUP, this::checkCancelled);
             status.phase(Phase.Validating, "checking the server, the table and the ALTER");
             plan = validate();
+            passGate(Hook.VALIDATED, this::checkCancelled);
+            if (config.exactRowCount()) {
+                passGate(Hook.ROWCOUNT_COMPLETE, this::checkCancelled);
+            }
+        } catch (CancelledException e) {
+            status.phase(Phase.Cancelled, "cancelled: " + e.getMessage() + "; nothing was changed");
+            return status.snapshot();
         } catch (Exception e) {
             lostConnection = ConnectionLoss.causedBy(e);
             status.phase(Phase.Failed, describe(e));
@@ -148,6 +190,21 @@ public final class Migrator {
             status.phase(Phase.Failed, describe(failure) + outcome);
         }
         return status.snapshot();
+    }
+
+    /** Runs a gate hook (see {@link Hook#gate()}); a failure of it fails the migration. */
+    private void passGate(Hook hook, MigrationHooks.WhileRunning whileRunning) throws Exception {
+        Optional<HookFailure> failure = hooks.run(hook, Map.of(), whileRunning);
+        if (failure.isPresent()) {
+            throw new MigrationException(failure.get().describe() + ": the migration stops here");
+        }
+    }
+
+    private void checkCancelled() {
+        String cancel = controls.cancelReason();
+        if (cancel != null) {
+            throw new CancelledException(cancel);
+        }
     }
 
     private MigrationPlan validate() throws SQLException {
@@ -284,7 +341,14 @@ public final class Migrator {
                     new RowCopier(copyConnection, sql, plan.keyColumns(), plan.ghostChunkKey().name(),
                             resumed == null ? null : resumed.copiedUpTo(), resumed != null && resumed.copyDone(),
                             resumed == null ? 0 : resumed.rowsCopied()));
+            // After the stream started, as gh-ost does; the changes it sees meanwhile are applied (Loop.runHook).
+            Optional<HookFailure> refused = loop.runHook(Hook.BEFORE_ROW_COPY, Phase.Validating);
+            if (refused.isPresent()) {
+                throw new MigrationException(refused.get().describe() + ": the migration stops here");
+            }
+            hooks.startStatusReports();
             loop.copy();
+            loop.runHook(Hook.ROW_COPY_COMPLETE, Phase.Copying);
             loop.awaitCutOverGo();
             if (config.skipChecksum()) {
                 LOG.warn("table={} phase=AwaitingCutOver checksum verification skipped (--skip-checksum)", names.original());
@@ -296,6 +360,7 @@ public final class Migrator {
             }
             loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds(), triggers));
         } finally {
+            hooks.stopStatusReports();
             heartbeat.shutdownNow();
             changelog.close();
             status.streamStopped();
@@ -359,12 +424,31 @@ public final class Migrator {
             }
         }
 
+        /**
+         * Runs {@code hook} while this thread goes on applying changes (unless paused or throttled, as ever) and
+         * watching for a cancel, which kills the hook. {@code runningPhase} is the phase to return to after a pause.
+         */
+        Optional<HookFailure> runHook(Hook hook, Phase runningPhase) throws Exception {
+            return hooks.run(hook, Map.of(), () -> {
+                if (mayWrite(runningPhase)) {
+                    applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
+                    report();
+                }
+            });
+        }
+
         /** Stays in AwaitingCutOver, applying changes, while the cut-over is postponed. */
         void awaitCutOverGo() throws Exception {
+            boolean postponing = false;
             while (true) {
                 Optional<String> postponedBy = postponedBy();
                 if (postponedBy.isEmpty()) {
                     return;
+                }
+                if (!postponing) {
+                    postponing = true;
+                    status.phase(Phase.AwaitingCutOver, "cut-over postponed: " + postponedBy.get());
+                    runHook(Hook.BEGIN_POSTPONED, Phase.AwaitingCutOver);
                 }
                 if (mayWrite(Phase.AwaitingCutOver)) {
                     status.phase(Phase.AwaitingCutOver, "cut-over postponed: " + postponedBy.get());
@@ -428,9 +512,23 @@ public final class Migrator {
                     + "; the cut-over is not done");
         }
 
+        /**
+         * Attempts the cut-over until it succeeds, backing off after each failed attempt. Each attempt first runs the
+         * before-cut-over hooks: one that fails holds the cut-over (nothing is locked, the attempt is counted and
+         * retried after the backoff) for as long as it keeps failing; only failed lock attempts use up the retries.
+         */
         void cutOver(CutOver cutOver) throws Exception {
+            int failedLocks = 0;
             for (int attempt = 1; ; attempt++) {
                 checkAbort();
+                Optional<HookFailure> held = runHook(Hook.BEFORE_CUT_OVER, Phase.AwaitingCutOver);
+                if (held.isPresent()) {
+                    String why = held.get().describe() + ": cut-over held";
+                    status.cutOverAttempt(attempt, why);
+                    status.phase(Phase.AwaitingCutOver, why + " (attempt " + attempt + "; retried until the hook succeeds)");
+                    backOff(attempt);
+                    continue;
+                }
                 status.phase(Phase.CuttingOver, "cut-over attempt " + attempt);
                 try {
                     long stall = cutOver.attempt(this::drain);
@@ -443,19 +541,25 @@ public final class Migrator {
                 } catch (Exception e) {
                     String why = describe(e);
                     status.cutOverAttempt(attempt, why);
-                    LOG.warn("table={} phase=CuttingOver attempt {} of {} rolled back, original untouched: {}",
-                            names.original(), attempt, config.cutOverRetries(), why);
-                    if (attempt >= config.cutOverRetries() || streamer.failure() != null) {
-                        throw new MigrationException("cut-over failed " + attempt + " times; last error: " + why, e);
+                    failedLocks++;
+                    LOG.warn("table={} phase=CuttingOver attempt {} ({} of {} allowed failures) rolled back, original untouched: {}",
+                            names.original(), attempt, failedLocks, config.cutOverRetries(), why);
+                    if (failedLocks >= config.cutOverRetries() || streamer.failure() != null) {
+                        throw new MigrationException("cut-over failed " + failedLocks + " times; last error: " + why, e);
                     }
-                    long backoff = Math.min(10_000, 250L << Math.min(attempt, 6));
-                    long until = System.currentTimeMillis() + backoff;
-                    while (System.currentTimeMillis() < until) {
-                        checkAbort();
-                        applier.applyPending(config.dmlBatchSize());
-                        Thread.sleep(IDLE_MILLIS);
-                    }
+                    backOff(attempt);
                 }
+            }
+        }
+
+        /** Waits before the next cut-over attempt, exponentially longer up to 10 s, applying changes meanwhile. */
+        private void backOff(int attempt) throws Exception {
+            long backoff = Math.min(10_000, 250L << Math.min(attempt, 6));
+            long until = System.currentTimeMillis() + backoff;
+            while (System.currentTimeMillis() < until) {
+                checkAbort();
+                applier.applyPending(config.dmlBatchSize());
+                Thread.sleep(IDLE_MILLIS);
             }
         }
 

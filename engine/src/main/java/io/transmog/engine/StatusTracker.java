@@ -37,6 +37,11 @@ public final class StatusTracker {
         this.table = table == null ? "" : table.replaceAll("\\p{Cntrl}", "?");
     }
 
+    /** The table's name as the logs show it. */
+    public String table() {
+        return table;
+    }
+
     public void addListener(Consumer<MigrationStatus> listener) {
         listeners.add(listener);
     }
@@ -112,6 +117,16 @@ public final class StatusTracker {
     void lagSources(LongSupplier streamLag, LongSupplier replicaLagSource) {
         lag = streamLag;
         replicaLag = replicaLagSource;
+    }
+
+    /** Seconds spent copying rows so far (all of the copy once it is done); 0 before it starts. */
+    public double copySeconds() {
+        long started = copyStartedNanos;
+        if (started == 0) {
+            return 0;
+        }
+        long ended = copyEndedNanos;
+        return ((ended != 0 ? ended : System.nanoTime()) - started) / 1e9;
     }
 
     public MigrationStatus snapshot() {

@@ -11,6 +11,7 @@ import io.transmog.engine.control.ControlCommands;
 import io.transmog.engine.control.ControlServer;
 import io.transmog.engine.db.ConnectionConfig;
 import io.transmog.engine.db.TlsSettings;
+import io.transmog.engine.hooks.HooksConfig;
 import io.transmog.engine.throttle.LoadThresholds;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -167,6 +168,22 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--serve-tcp-port", description = "serve interactive commands on this TCP port of 127.0.0.1")
     Integer serveTcpPort;
 
+    @Option(names = "--hooks-path", description = "directory of gh-ost hook files (gh-ost-on-startup*, gh-ost-on-before-cut-over*,"
+            + " ...): each executable file whose name starts with a hook's name runs at that point, in name order")
+    Path hooksPath;
+    @Option(names = "--hooks-hint", description = "passed to every hook as GH_OST_HOOKS_HINT")
+    String hooksHint;
+    @Option(names = "--hooks-hint-owner", description = "passed to every hook as GH_OST_HOOKS_HINT_OWNER")
+    String hooksHintOwner;
+    @Option(names = "--hooks-hint-token", description = "passed to every hook as GH_OST_HOOKS_HINT_TOKEN")
+    String hooksHintToken;
+    @Option(names = "--hooks-status-interval", defaultValue = "60",
+            description = "seconds between two runs of the gh-ost-on-status hooks (default: ${DEFAULT-VALUE})")
+    int hooksStatusInterval;
+    @Option(names = "--hooks-timeout-seconds", defaultValue = "60",
+            description = "a hook still running after this long is killed and counts as failed (default: ${DEFAULT-VALUE})")
+    int hooksTimeoutSeconds;
+
     @Option(names = "--status-json", description = "print one JSON status object per line on stdout")
     boolean statusJson;
     @Option(names = "--status-interval-seconds", defaultValue = "5", description = "seconds between status lines (default: ${DEFAULT-VALUE})")
@@ -189,11 +206,12 @@ public final class MigrateCommand implements Callable<Integer> {
             return 2;
         }
         StatusTracker status = new StatusTracker(table);
+        Migrator migrator = new Migrator(config, controls, status);
         ControlServer controlServer = null;
         if (serveSocketFile != null || serveTcpPort != null) {
             try {
                 controlServer = ControlServer.start(new ControlCommands(controls, status::snapshot, database, table,
-                        postponeCutOverFlagFile), serveSocketFile, serveTcpPort);
+                        postponeCutOverFlagFile).afterCommand(migrator::interactiveCommand), serveSocketFile, serveTcpPort);
             } catch (IOException e) {
                 err.println("error: " + e.getMessage());
                 return 2;
@@ -220,7 +238,7 @@ public final class MigrateCommand implements Callable<Integer> {
         }, "transmog-sigterm");
         Runtime.getRuntime().addShutdownHook(cancelOnSigterm);
         try {
-            MigrationStatus result = new Migrator(config, controls, status).run();
+            MigrationStatus result = migrator.run();
             ticker.shutdownNow();
             try {
                 Runtime.getRuntime().removeShutdownHook(cancelOnSigterm);
@@ -304,7 +322,20 @@ public final class MigrateCommand implements Callable<Integer> {
                 .throttleAdditionalFlagFile(throttleAdditionalFlagFile)
                 .panicFlagFile(panicFlagFile)
                 .replicas(replicas)
+                .hooks(hooks())
                 .build();
+    }
+
+    private HooksConfig hooks() {
+        HooksConfig hooks = HooksConfig.none().withTimeoutSeconds(hooksTimeoutSeconds)
+                .withStatusIntervalSeconds(hooksStatusInterval).withHints(hooksHint, hooksHintOwner, hooksHintToken);
+        if (hooksPath == null) {
+            return hooks;
+        }
+        if (!Files.isDirectory(hooksPath)) {
+            throw new MigrationException("--hooks-path " + hooksPath + " is not a directory");
+        }
+        return hooks.withPath(hooksPath.toAbsolutePath());
     }
 
     private static int parsePort(String text) {

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -52,6 +53,7 @@ public final class ControlCommands {
     private final Path postponeFlagFile;
     private final Instant started = Instant.now();
     private final List<String> servingOn = new CopyOnWriteArrayList<>();
+    private volatile Consumer<String> afterCommand = command -> { };
 
     public ControlCommands(Controls controls, Supplier<MigrationStatus> status, String database, String table,
                            Path postponeFlagFile) {
@@ -60,6 +62,15 @@ public final class ControlCommands {
         this.database = database;
         this.table = table;
         this.postponeFlagFile = postponeFlagFile;
+    }
+
+    /**
+     * Called with the name of each command (without its argument) once it has been answered, accepted or not:
+     * the on-interactive-command hooks.
+     */
+    public ControlCommands afterCommand(Consumer<String> listener) {
+        this.afterCommand = Objects.requireNonNull(listener, "listener");
+        return this;
     }
 
     void servingOn(String where) {
@@ -76,6 +87,10 @@ public final class ControlCommands {
             return run(command, argument, equals >= 0);
         } catch (MigrationException e) {
             return error(e.getMessage());
+        } finally {
+            if (!command.isEmpty()) {
+                afterCommand.accept(command);
+            }
         }
     }
 
@@ -271,22 +286,6 @@ public final class ControlCommands {
     }
 
     private String statusLine(MigrationStatus s) {
-        String state = s.phase().name() + (s.throttled() ? ", throttled: " + s.throttleReason() : "");
-        String eta = s.etaSeconds() == null ? "N/A" : s.etaSeconds() == 0 ? "due" : duration(s.etaSeconds());
-        long elapsed = Duration.between(started, Instant.now()).toSeconds();
-        return String.format(Locale.ROOT,
-                "Copy: %d/%d %.1f%%; Rate: %.0f rows/s; Applied: %d; Lag: %.2fs, ReplicaLag: %.2fs; State: %s; Time: %s; ETA: %s",
-                s.rowsCopied(), s.rowsEstimated(), s.percent(), s.rowsPerSecond(), s.eventsApplied(),
-                s.lagMillis() / 1000.0, s.replicaLagMillis() / 1000.0, state, duration(elapsed), eta);
-    }
-
-    private static String duration(long seconds) {
-        if (seconds < 60) {
-            return seconds + "s";
-        }
-        if (seconds < 3600) {
-            return seconds / 60 + "m" + seconds % 60 + "s";
-        }
-        return seconds / 3600 + "h" + seconds % 3600 / 60 + "m" + seconds % 60 + "s";
+        return s.summary(Duration.between(started, Instant.now()).toSeconds());
     }
 }

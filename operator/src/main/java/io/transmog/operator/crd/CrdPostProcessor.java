@@ -56,7 +56,7 @@ public final class CrdPostProcessor {
                     + "binlog apply, chunked copy, atomic cut-over), run by a Job that the Transmog operator creates. "
                     + "Applying a finished SchemaMigration again never runs it again.");
             root.getProperties().get("spec").setDescription("What to change (database, table, alter) and how. "
-                    + "database, table, alter and dryRun are immutable once the migration has started; paused, "
+                    + "database, table, alter, dryRun and hooks are immutable once the migration has started; paused, "
                     + "throttle.* and cutOver.approved are live.");
             root.getProperties().get("status").setDescription("Observed state, written by the operator (conditions, "
                     + "jobName, startedAt, observedGeneration) and by the runner (phase while it runs, progress, "

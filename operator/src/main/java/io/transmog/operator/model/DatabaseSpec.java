@@ -36,6 +36,18 @@ public class DatabaseSpec {
             + "spec.throttle.maxLagMillis.")
     private List<ReplicaEndpoint> replicas;
 
+    @JsonPropertyDescription("TLS for every connection to the server and its replicas; certificates come from "
+            + "Secrets mounted as files.")
+    private TlsSpec tls;
+
+    public TlsSpec getTls() {
+        return tls;
+    }
+
+    public void setTls(TlsSpec tls) {
+        this.tls = tls;
+    }
+
     public String getHost() {
         return host;
     }

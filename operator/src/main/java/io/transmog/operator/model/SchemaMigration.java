@@ -31,6 +31,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @ValidationRule(value = SchemaMigration.NOT_STARTED
         + " || (has(self.spec.dryRun) ? self.spec.dryRun : false) == (has(oldSelf.spec.dryRun) ? oldSelf.spec.dryRun : false)",
         message = "spec.dryRun is immutable once the migration has started; create a new SchemaMigration instead")
+@ValidationRule(value = SchemaMigration.NOT_STARTED
+        + " || (has(self.spec.hooks) ? has(oldSelf.spec.hooks) && self.spec.hooks == oldSelf.spec.hooks : !has(oldSelf.spec.hooks))",
+        message = "spec.hooks is immutable once the migration has started (the runner pod mounts the ConfigMap it names);"
+                + " edit the ConfigMap's contents instead")
 public class SchemaMigration extends CustomResource<SchemaMigrationSpec, SchemaMigrationStatus> implements Namespaced {
 
     public static final String GROUP = "transmog.io";

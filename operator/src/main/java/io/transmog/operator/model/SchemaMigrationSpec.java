@@ -58,6 +58,11 @@ public class SchemaMigrationSpec {
     @JsonPropertyDescription("Optional settings of the runner pod that executes the migration.")
     private RunnerSpec runner;
 
+    @JsonPropertyDescription("gh-ost hooks: executables run at points of the migration (startup, validated, "
+            + "before-row-copy, row-copy-complete, begin-postponed, before-cut-over, success, failure, status, ...). "
+            + "Immutable once the migration has started.")
+    private HooksSpec hooks;
+
     public DatabaseSpec getDatabase() {
         return database;
     }
@@ -136,6 +141,14 @@ public class SchemaMigrationSpec {
 
     public void setRunner(RunnerSpec runner) {
         this.runner = runner;
+    }
+
+    public HooksSpec getHooks() {
+        return hooks;
+    }
+
+    public void setHooks(HooksSpec hooks) {
+        this.hooks = hooks;
     }
 
     public boolean isDryRun() {

@@ -3,11 +3,13 @@ package io.transmog.operator.reconciler;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
 import io.fabric8.kubernetes.api.model.EnvVar;
@@ -16,8 +18,13 @@ import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SeccompProfile;
+import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
+import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.transmog.operator.model.HooksSpec;
 import io.transmog.operator.model.RunnerSpec;
 import io.transmog.operator.model.SchemaMigration;
 
@@ -31,7 +38,8 @@ import io.transmog.operator.model.SchemaMigration;
  * events. Exit code {@value #EXIT_PERMANENT_FAILURE} tells Kubernetes not to retry (the runner has recorded a
  * final phase); any other non-zero exit is retried up to the backoff limit, and the runner resumes. The pod serves
  * Prometheus metrics on port {@value #METRICS_PORT} (RunnerMetrics) and says so in the usual
- * {@code prometheus.io/*} annotations.
+ * {@code prometheus.io/*} annotations. With {@code spec.hooks}, the ConfigMap it names is mounted at
+ * {@value #HOOKS_MOUNT_PATH}, where the runner looks for gh-ost hook files.
  */
 public final class RunnerJobs {
 
@@ -56,6 +64,15 @@ public final class RunnerJobs {
     public static final String ENV_METRICS_PORT = "TRANSMOG_METRICS_PORT";
     /** The {@code table} tag of the runner's metrics: the runner itself only learns it once it read its resource. */
     public static final String ENV_METRICS_TABLE = "TRANSMOG_METRICS_TABLE";
+
+    /**
+     * Where the keys of {@code spec.hooks.configMapRef} appear as files, read-only and executable by any user
+     * ({@value #HOOKS_FILE_MODE} in octal: the pod runs as a non-root user that owns nothing), and the runner's
+     * hooks path.
+     */
+    public static final String HOOKS_MOUNT_PATH = "/etc/transmog/hooks";
+    public static final String HOOKS_VOLUME = "hooks";
+    static final int HOOKS_FILE_MODE = 0555;
 
     private static final int MAX_NAME = 63;
 
@@ -91,6 +108,7 @@ public final class RunnerJobs {
                 ? runner.getServiceAccountName()
                 : config.runnerServiceAccount();
         String secret = migration.getSpec().getDatabase().getCredentialsSecretRef().getName();
+        Optional<String> hooksConfigMap = hooksConfigMap(migration);
 
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(LABEL_NAME, "transmog");
@@ -159,13 +177,41 @@ public final class RunnerJobs {
                                     .withCapabilities(new Capabilities(null, List.of("ALL")))
                                     .withSeccompProfile(new SeccompProfile(null, "RuntimeDefault"))
                                 .endSecurityContext()
-                                .addNewVolumeMount().withName("tmp").withMountPath("/tmp").endVolumeMount()
+                                .withVolumeMounts(volumeMounts(hooksConfigMap.isPresent()))
                             .endContainer()
-                            .addNewVolume().withName("tmp").withNewEmptyDir().endEmptyDir().endVolume()
+                            .withVolumes(volumes(hooksConfigMap))
                         .endSpec()
                     .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /** The ConfigMap of the resource's hooks, if it has any. */
+    public static Optional<String> hooksConfigMap(SchemaMigration migration) {
+        HooksSpec hooks = migration.getSpec().getHooks();
+        if (hooks == null || hooks.getConfigMapRef() == null || !notBlank(hooks.getConfigMapRef().getName())) {
+            return Optional.empty();
+        }
+        return Optional.of(hooks.getConfigMapRef().getName());
+    }
+
+    private static List<VolumeMount> volumeMounts(boolean hooks) {
+        List<VolumeMount> mounts = new ArrayList<>();
+        mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
+        if (hooks) {
+            mounts.add(new VolumeMountBuilder().withName(HOOKS_VOLUME).withMountPath(HOOKS_MOUNT_PATH).withReadOnly(true)
+                    .build());
+        }
+        return mounts;
+    }
+
+    private static List<Volume> volumes(Optional<String> hooksConfigMap) {
+        List<Volume> volumes = new ArrayList<>();
+        volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
+        hooksConfigMap.ifPresent(name -> volumes.add(new VolumeBuilder().withName(HOOKS_VOLUME)
+                .withNewConfigMap().withName(name).withDefaultMode(HOOKS_FILE_MODE).withOptional(false).endConfigMap()
+                .build()));
+        return volumes;
     }
 
     private static List<EnvVar> env(String secret, String table) {

@@ -1,6 +1,7 @@
 package io.transmog.operator.runner;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,11 +12,13 @@ import io.transmog.engine.Controls;
 import io.transmog.engine.MigrationConfig;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.hooks.HooksConfig;
 import io.transmog.engine.sql.TableNames;
 import io.transmog.engine.throttle.LoadThresholds;
 import io.transmog.operator.model.CutOverMode;
 import io.transmog.operator.model.CutOverSpec;
 import io.transmog.operator.model.DatabaseSpec;
+import io.transmog.operator.model.HooksSpec;
 import io.transmog.operator.model.ReplicaEndpoint;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationSpec;
@@ -111,6 +114,7 @@ public final class MigrationSettings {
                     .keepChangelogOnSuccess(true)
                     .startOverIfBinlogPurged(true)
                     .startOverAdvice(startOverAdvice(db.getSchema().trim(), spec.getTable()))
+                    .hooks(hooks(migration))
                     .build();
         } catch (MigrationException e) {
             throw new InvalidSettingsException(e.getMessage());
@@ -212,6 +216,18 @@ public final class MigrationSettings {
         CRC32 crc = new CRC32();
         crc.update(identity.getBytes(StandardCharsets.UTF_8));
         return SERVER_ID_BASE + crc.getValue() % SERVER_ID_RANGE;
+    }
+
+    /** {@code spec.hooks}: the files of its ConfigMap, which the Job mounts at {@link RunnerJobs#HOOKS_MOUNT_PATH}. */
+    static HooksConfig hooks(SchemaMigration migration) {
+        if (RunnerJobs.hooksConfigMap(migration).isEmpty()) {
+            return HooksConfig.none();
+        }
+        HooksSpec hooks = migration.getSpec().getHooks();
+        return HooksConfig.at(Path.of(RunnerJobs.HOOKS_MOUNT_PATH))
+                .withTimeoutSeconds(orDefault(hooks.getTimeoutSeconds(), HooksConfig.DEFAULT_TIMEOUT_SECONDS))
+                .withStatusIntervalSeconds(orDefault(hooks.getStatusIntervalSeconds(),
+                        HooksConfig.DEFAULT_STATUS_INTERVAL_SECONDS));
     }
 
     private static boolean mappingCheck(SchemaMigrationSpec spec) {

@@ -14,7 +14,9 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.transmog.operator.model.ConfigMapReference;
 import io.transmog.operator.model.CutOverMode;
+import io.transmog.operator.model.HooksSpec;
 import io.transmog.operator.model.SchemaMigration;
 
 /** The committed CRD on a real API server: accepted, defaulted, printed, and its CEL rules enforced. */
@@ -92,6 +94,42 @@ class CrdOnApiServerTest extends KubeTestSupport {
         assertThat(patched.getSpec().getPaused()).isTrue();
         assertThat(patched.getSpec().getThrottle().getChunkSize()).isEqualTo(500);
         assertThat(get(ns, "m").getSpec().getTable()).isEqualTo("customers");
+    }
+
+    @Test
+    void hooksAreMountedAndImmutableOnceStartedWhileTheirConfigMapStaysEditable() {
+        String ns = newNamespace("hooks");
+        createSecret(ns, "creds", Map.of("username", "u", "password", "p"));
+        var withHooks = migration(ns, "m", "customers", "creds");
+        var hooks = new HooksSpec();
+        hooks.setConfigMapRef(new ConfigMapReference("m-hooks"));
+        withHooks.getSpec().setHooks(hooks);
+        SchemaMigration created = create(withHooks);
+        assertThat(created.getSpec().getHooks().getTimeoutSeconds()).isEqualTo(60);
+        assertThat(created.getSpec().getHooks().getStatusIntervalSeconds()).isEqualTo(60);
+        var started = awaitStatus(ns, "m", m -> m.getStatus().getStartedAt() != null && m.getStatus().getJobName() != null);
+
+        var job = client.batch().v1().jobs().inNamespace(ns).withName(started.getStatus().getJobName()).get();
+        assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
+                .filteredOn(v -> v.getConfigMap() != null).singleElement()
+                .satisfies(v -> {
+                    assertThat(v.getConfigMap().getName()).isEqualTo("m-hooks");
+                    assertThat(v.getConfigMap().getDefaultMode()).isEqualTo(0555);
+                });
+
+        var resource = client.resources(SchemaMigration.class).inNamespace(ns).withName("m");
+        assertThatThrownBy(() -> resource.patch(PatchContext.of(PatchType.JSON_MERGE),
+                "{\"spec\":{\"hooks\":{\"configMapRef\":{\"name\":\"other\"}}}}"))
+                .hasMessageContaining("spec.hooks is immutable once the migration has started");
+        assertThatThrownBy(() -> resource.patch(PatchContext.of(PatchType.JSON_MERGE), "{\"spec\":{\"hooks\":null}}"))
+                .hasMessageContaining("spec.hooks is immutable once the migration has started");
+
+        create(migration(ns, "plain", "orders", "creds"));
+        awaitStatus(ns, "plain", m -> m.getStatus().getStartedAt() != null);
+        assertThatThrownBy(() -> client.resources(SchemaMigration.class).inNamespace(ns).withName("plain")
+                .patch(PatchContext.of(PatchType.JSON_MERGE),
+                        "{\"spec\":{\"hooks\":{\"configMapRef\":{\"name\":\"late\"}}}}"))
+                .hasMessageContaining("spec.hooks is immutable once the migration has started");
     }
 
     @Test

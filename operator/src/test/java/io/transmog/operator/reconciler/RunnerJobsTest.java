@@ -12,8 +12,11 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.TolerationBuilder;
+import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.transmog.operator.model.ConfigMapReference;
+import io.transmog.operator.model.HooksSpec;
 import io.transmog.operator.model.RunnerSpec;
 
 class RunnerJobsTest {
@@ -133,6 +136,44 @@ class RunnerJobsTest {
         assertThat(pod.getVolumes()).singleElement().satisfies(v -> assertThat(v.getEmptyDir()).isNotNull());
         assertThat(job.getSpec().getPodFailurePolicy().getRules()).hasSize(2);
         assertThat(job.getMetadata().getLabels()).containsEntry(RunnerJobs.LABEL_MANAGED_BY, RunnerJobs.MANAGED_BY);
+    }
+
+    @Test
+    void theHooksConfigMapIsMountedReadOnlyAndExecutableWithinTheRestrictedProfile() {
+        var m = Fixtures.migration("shop", "m", "mysql", "shop", "t");
+        var hooks = new HooksSpec();
+        hooks.setConfigMapRef(new ConfigMapReference("shop-hooks"));
+        m.getSpec().setHooks(hooks);
+
+        var pod = RunnerJobs.desired(m, CONFIG, IMAGE).getSpec().getTemplate().getSpec();
+
+        var container = pod.getContainers().get(0);
+        assertThat(container.getVolumeMounts()).extracting(VolumeMount::getMountPath)
+                .containsExactly("/tmp", RunnerJobs.HOOKS_MOUNT_PATH);
+        assertThat(container.getVolumeMounts()).filteredOn(v -> v.getName().equals(RunnerJobs.HOOKS_VOLUME)).singleElement()
+                .satisfies(v -> assertThat(v.getReadOnly()).isTrue());
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getName().equals(RunnerJobs.HOOKS_VOLUME)).singleElement()
+                .satisfies(v -> {
+                    assertThat(v.getConfigMap().getName()).isEqualTo("shop-hooks");
+                    assertThat(v.getConfigMap().getDefaultMode()).isEqualTo(0555);
+                    assertThat(v.getConfigMap().getItems()).as("every key becomes a file").isNullOrEmpty();
+                });
+        // A ConfigMap volume is among the volume types the restricted Pod Security Standard allows; nothing else
+        // about the pod changes.
+        assertThat(pod.getVolumes()).allSatisfy(v -> assertThat(v.getConfigMap() != null || v.getEmptyDir() != null).isTrue());
+        assertThat(container.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+        assertThat(container.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+        assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+        assertThat(RunnerJobs.hooksConfigMap(m)).contains("shop-hooks");
+    }
+
+    @Test
+    void withoutHooksNothingIsMounted() {
+        var m = Fixtures.migration("shop", "m", "mysql", "shop", "t");
+        var pod = RunnerJobs.desired(m, CONFIG, IMAGE).getSpec().getTemplate().getSpec();
+        assertThat(pod.getVolumes()).extracting(v -> v.getName()).containsExactly("tmp");
+        assertThat(RunnerJobs.hooksConfigMap(m)).isEmpty();
     }
 
     @Test

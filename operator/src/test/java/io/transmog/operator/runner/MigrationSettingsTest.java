@@ -3,6 +3,7 @@ package io.transmog.operator.runner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -11,16 +12,20 @@ import org.junit.jupiter.api.Test;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.transmog.engine.Controls;
 import io.transmog.engine.MigrationConfig;
+import io.transmog.engine.hooks.HooksConfig;
 import io.transmog.engine.throttle.LoadThresholds;
+import io.transmog.operator.model.ConfigMapReference;
 import io.transmog.operator.model.CutOverMode;
 import io.transmog.operator.model.CutOverSpec;
 import io.transmog.operator.model.DatabaseSpec;
+import io.transmog.operator.model.HooksSpec;
 import io.transmog.operator.model.ReplicaEndpoint;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.model.ThrottleSpec;
 import io.transmog.operator.model.VerificationSpec;
+import io.transmog.operator.reconciler.RunnerJobs;
 
 class MigrationSettingsTest {
 
@@ -74,6 +79,31 @@ class MigrationSettingsTest {
         assertThat(MigrationSettings.config(m, ENV).skipMappingCheck()).isFalse();
         verification.setMappingCheck(false);
         assertThat(MigrationSettings.config(m, ENV).skipMappingCheck()).isTrue();
+    }
+
+    @Test
+    void hooksRunFromTheMountedConfigMapWithTheSpecsTimeoutAndInterval() throws Exception {
+        SchemaMigration m = migration();
+        assertThat(MigrationSettings.config(m, ENV).hooks().enabled()).as("no spec.hooks, no hooks").isFalse();
+
+        HooksSpec hooks = new HooksSpec();
+        hooks.setConfigMapRef(new ConfigMapReference("shop-hooks"));
+        m.getSpec().setHooks(hooks);
+        HooksConfig defaults = MigrationSettings.config(m, ENV).hooks();
+        assertThat(defaults.path()).contains(Path.of(RunnerJobs.HOOKS_MOUNT_PATH));
+        assertThat(defaults.timeoutSeconds()).isEqualTo(60);
+        assertThat(defaults.statusIntervalSeconds()).isEqualTo(60);
+
+        hooks.setTimeoutSeconds(5);
+        hooks.setStatusIntervalSeconds(600);
+        HooksConfig set = MigrationSettings.config(m, ENV).hooks();
+        assertThat(set.timeoutSeconds()).isEqualTo(5);
+        assertThat(set.statusIntervalSeconds()).isEqualTo(600);
+
+        hooks.setTimeoutSeconds(0);
+        assertThatThrownBy(() -> MigrationSettings.config(m, ENV))
+                .isInstanceOf(MigrationSettings.InvalidSettingsException.class)
+                .hasMessageContaining("hooks-timeout-seconds must be at least 1");
     }
 
     @Test
