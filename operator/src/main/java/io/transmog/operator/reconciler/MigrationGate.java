@@ -61,17 +61,31 @@ public class MigrationGate {
                 .orElseGet(Gate::open);
     }
 
+    /** The credentials Secret, and the TLS Secrets the runner pod mounts (a missing one would hold the pod). */
     Gate checkCredentials(SchemaMigration migration) {
+        Gate credentials = checkSecret(migration, "spec.database.credentialsSecretRef",
+                migration.getSpec().getDatabase().getCredentialsSecretRef().getName(),
+                List.of(RunnerJobs.SECRET_KEY_USER, RunnerJobs.SECRET_KEY_PASSWORD));
+        if (credentials != null) {
+            return credentials;
+        }
+        for (RunnerJobs.TlsSecret tls : RunnerJobs.tlsSecrets(migration)) {
+            Gate gate = checkSecret(migration, tls.field(), tls.secret(), tls.keys());
+            if (gate != null) {
+                return gate;
+            }
+        }
+        return null;
+    }
+
+    private Gate checkSecret(SchemaMigration migration, String field, String name, List<String> keys) {
         String namespace = migration.getMetadata().getNamespace();
-        String name = migration.getSpec().getDatabase().getCredentialsSecretRef().getName();
         Secret secret = client.secrets().inNamespace(namespace).withName(name).get();
         if (secret == null) {
-            return Gate.waiting(Gate.REASON_SECRET_MISSING,
-                    "waiting for Secret " + namespace + "/" + name + " (spec.database.credentialsSecretRef) with "
-                            + "the keys `" + RunnerJobs.SECRET_KEY_USER + "` and `" + RunnerJobs.SECRET_KEY_PASSWORD
-                            + "`: it does not exist");
+            return Gate.waiting(Gate.REASON_SECRET_MISSING, "waiting for Secret " + namespace + "/" + name + " (" + field
+                    + ") with the keys " + keys.stream().map(k -> "`" + k + "`").toList() + ": it does not exist");
         }
-        for (String key : List.of(RunnerJobs.SECRET_KEY_USER, RunnerJobs.SECRET_KEY_PASSWORD)) {
+        for (String key : keys) {
             if (!hasKey(secret.getData(), key) && !hasKey(secret.getStringData(), key)) {
                 return Gate.waiting(Gate.REASON_SECRET_KEY_MISSING,
                         "waiting for Secret " + namespace + "/" + name + " to have the key `" + key + "`");

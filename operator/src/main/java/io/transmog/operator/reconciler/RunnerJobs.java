@@ -25,6 +25,7 @@ import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
 import io.transmog.operator.model.HooksSpec;
+import io.transmog.operator.model.TlsSpec;
 import io.transmog.operator.model.RunnerSpec;
 import io.transmog.operator.model.SchemaMigration;
 
@@ -72,6 +73,14 @@ public final class RunnerJobs {
      */
     public static final String HOOKS_MOUNT_PATH = "/etc/transmog/hooks";
     public static final String HOOKS_VOLUME = "hooks";
+    /** spec.database.tls.caSecretRef's key {@code ca.crt} appears here, read-only. */
+    public static final String TLS_CA_MOUNT_PATH = "/etc/transmog/tls/ca";
+    /** spec.database.tls.clientCertSecretRef's keys {@code tls.crt} and {@code tls.key} appear here, read-only. */
+    public static final String TLS_CLIENT_MOUNT_PATH = "/etc/transmog/tls/client";
+    public static final String TLS_CA_KEY = "ca.crt";
+    public static final String TLS_CERT_KEY = "tls.crt";
+    public static final String TLS_KEY_KEY = "tls.key";
+    private static final int TLS_FILE_MODE = 0444;
     static final int HOOKS_FILE_MODE = 0555;
 
     private static final int MAX_NAME = 63;
@@ -177,9 +186,9 @@ public final class RunnerJobs {
                                     .withCapabilities(new Capabilities(null, List.of("ALL")))
                                     .withSeccompProfile(new SeccompProfile(null, "RuntimeDefault"))
                                 .endSecurityContext()
-                                .withVolumeMounts(volumeMounts(hooksConfigMap.isPresent()))
+                                .withVolumeMounts(volumeMounts(hooksConfigMap.isPresent(), tlsSecrets(migration)))
                             .endContainer()
-                            .withVolumes(volumes(hooksConfigMap))
+                            .withVolumes(volumes(hooksConfigMap, tlsSecrets(migration)))
                         .endSpec()
                     .endTemplate()
                 .endSpec()
@@ -195,22 +204,49 @@ public final class RunnerJobs {
         return Optional.of(hooks.getConfigMapRef().getName());
     }
 
-    private static List<VolumeMount> volumeMounts(boolean hooks) {
+    /** A Secret of spec.database.tls: the volume it is mounted as, where, the field naming it and the keys it needs. */
+    public record TlsSecret(String volume, String secret, String mountPath, String field, List<String> keys) {
+    }
+
+    public static List<TlsSecret> tlsSecrets(SchemaMigration migration) {
+        TlsSpec tls = migration.getSpec().getDatabase().getTls();
+        List<TlsSecret> secrets = new ArrayList<>();
+        if (tls != null && tls.getCaSecretRef() != null && notBlank(tls.getCaSecretRef().getName())) {
+            secrets.add(new TlsSecret("tls-ca", tls.getCaSecretRef().getName(), TLS_CA_MOUNT_PATH,
+                    "spec.database.tls.caSecretRef", List.of(TLS_CA_KEY)));
+        }
+        if (tls != null && tls.getClientCertSecretRef() != null && notBlank(tls.getClientCertSecretRef().getName())) {
+            secrets.add(new TlsSecret("tls-client", tls.getClientCertSecretRef().getName(), TLS_CLIENT_MOUNT_PATH,
+                    "spec.database.tls.clientCertSecretRef", List.of(TLS_CERT_KEY, TLS_KEY_KEY)));
+        }
+        return secrets;
+    }
+
+    private static List<VolumeMount> volumeMounts(boolean hooks, List<TlsSecret> tlsSecrets) {
         List<VolumeMount> mounts = new ArrayList<>();
         mounts.add(new VolumeMountBuilder().withName("tmp").withMountPath("/tmp").build());
         if (hooks) {
             mounts.add(new VolumeMountBuilder().withName(HOOKS_VOLUME).withMountPath(HOOKS_MOUNT_PATH).withReadOnly(true)
                     .build());
         }
+        for (TlsSecret tls : tlsSecrets) {
+            mounts.add(new VolumeMountBuilder().withName(tls.volume()).withMountPath(tls.mountPath()).withReadOnly(true).build());
+        }
         return mounts;
     }
 
-    private static List<Volume> volumes(Optional<String> hooksConfigMap) {
+    private static List<Volume> volumes(Optional<String> hooksConfigMap, List<TlsSecret> tlsSecrets) {
         List<Volume> volumes = new ArrayList<>();
         volumes.add(new VolumeBuilder().withName("tmp").withNewEmptyDir().endEmptyDir().build());
         hooksConfigMap.ifPresent(name -> volumes.add(new VolumeBuilder().withName(HOOKS_VOLUME)
                 .withNewConfigMap().withName(name).withDefaultMode(HOOKS_FILE_MODE).withOptional(false).endConfigMap()
                 .build()));
+        // Certificates and keys reach the pod only as files of a Secret volume, never in args or env.
+        for (TlsSecret tls : tlsSecrets) {
+            volumes.add(new VolumeBuilder().withName(tls.volume())
+                    .withNewSecret().withSecretName(tls.secret()).withDefaultMode(TLS_FILE_MODE).withOptional(false).endSecret()
+                    .build());
+        }
         return volumes;
     }
 

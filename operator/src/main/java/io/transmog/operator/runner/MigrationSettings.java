@@ -13,6 +13,10 @@ import io.transmog.engine.MigrationConfig;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.ConnectionConfig;
 import io.transmog.engine.hooks.HooksConfig;
+import java.util.Optional;
+import io.transmog.operator.model.TlsSpec;
+import io.transmog.operator.model.TlsMode;
+import io.transmog.engine.db.TlsSettings;
 import io.transmog.engine.sql.TableNames;
 import io.transmog.engine.throttle.LoadThresholds;
 import io.transmog.operator.model.CutOverMode;
@@ -86,7 +90,7 @@ public final class MigrationSettings {
                     + "spec.database.credentialsSecretRef");
         }
         ConnectionConfig connection = new ConnectionConfig(db.getHost().trim(), port(db.getPort()), user, password,
-                db.getSchema());
+                db.getSchema()).withTls(tls(migration));
         List<ConnectionConfig> replicas = new ArrayList<>();
         if (db.getReplicas() != null) {
             for (ReplicaEndpoint replica : db.getReplicas()) {
@@ -216,6 +220,32 @@ public final class MigrationSettings {
         CRC32 crc = new CRC32();
         crc.update(identity.getBytes(StandardCharsets.UTF_8));
         return SERVER_ID_BASE + crc.getValue() % SERVER_ID_RANGE;
+    }
+
+    /**
+     * {@code spec.database.tls}: the mode, and the files of its Secrets where the Job mounts them. Absent: no TLS.
+     * VerifyIdentity is the default mode once a tls block is given.
+     */
+    static TlsSettings tls(SchemaMigration migration) throws InvalidSettingsException {
+        TlsSpec tls = migration.getSpec().getDatabase().getTls();
+        if (tls == null) {
+            return TlsSettings.disabled();
+        }
+        TlsMode mode = tls.getMode() == null ? TlsMode.VerifyIdentity : tls.getMode();
+        boolean ca = tls.getCaSecretRef() != null;
+        boolean client = tls.getClientCertSecretRef() != null;
+        try {
+            return new TlsSettings(switch (mode) {
+                case Disabled -> TlsSettings.Mode.DISABLED;
+                case Required -> TlsSettings.Mode.REQUIRED;
+                case VerifyCA -> TlsSettings.Mode.VERIFY_CA;
+                case VerifyIdentity -> TlsSettings.Mode.VERIFY_IDENTITY;
+            }, ca ? Optional.of(Path.of(RunnerJobs.TLS_CA_MOUNT_PATH, RunnerJobs.TLS_CA_KEY)) : Optional.empty(),
+                    client ? Optional.of(Path.of(RunnerJobs.TLS_CLIENT_MOUNT_PATH, RunnerJobs.TLS_CERT_KEY)) : Optional.empty(),
+                    client ? Optional.of(Path.of(RunnerJobs.TLS_CLIENT_MOUNT_PATH, RunnerJobs.TLS_KEY_KEY)) : Optional.empty());
+        } catch (MigrationException e) {
+            throw new InvalidSettingsException("spec.database.tls: " + e.getMessage());
+        }
     }
 
     /** {@code spec.hooks}: the files of its ConfigMap, which the Job mounts at {@link RunnerJobs#HOOKS_MOUNT_PATH}. */

@@ -17,6 +17,8 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.transmog.operator.model.ConfigMapReference;
 import io.transmog.operator.model.HooksSpec;
+import io.transmog.operator.model.TlsSecretReference;
+import io.transmog.operator.model.TlsSpec;
 import io.transmog.operator.model.RunnerSpec;
 
 class RunnerJobsTest {
@@ -166,6 +168,30 @@ class RunnerJobsTest {
         assertThat(container.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
         assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
         assertThat(RunnerJobs.hooksConfigMap(m)).contains("shop-hooks");
+    }
+
+    @Test
+    void tlsSecretsAreMountedReadOnlyAsFilesAndNeverInlined() {
+        var m = Fixtures.migration("shop", "m", "mysql", "shop", "t");
+        var tls = new TlsSpec();
+        tls.setCaSecretRef(new TlsSecretReference("shop-ca"));
+        tls.setClientCertSecretRef(new TlsSecretReference("shop-client"));
+        m.getSpec().getDatabase().setTls(tls);
+
+        var job = RunnerJobs.desired(m, CONFIG, IMAGE);
+        var pod = job.getSpec().getTemplate().getSpec();
+
+        var container = pod.getContainers().get(0);
+        assertThat(container.getVolumeMounts()).extracting(VolumeMount::getMountPath)
+                .containsExactly("/tmp", RunnerJobs.TLS_CA_MOUNT_PATH, RunnerJobs.TLS_CLIENT_MOUNT_PATH);
+        assertThat(container.getVolumeMounts()).filteredOn(v -> v.getName().startsWith("tls-"))
+                .allSatisfy(v -> assertThat(v.getReadOnly()).isTrue());
+        assertThat(pod.getVolumes()).filteredOn(v -> v.getSecret() != null)
+                .extracting(v -> v.getSecret().getSecretName() + ":" + v.getSecret().getDefaultMode())
+                .containsExactly("shop-ca:292", "shop-client:292");
+        assertThat(container.getArgs()).noneMatch(arg -> arg.contains("shop-ca") || arg.contains("shop-client"));
+        assertThat(container.getEnv()).noneMatch(e -> e.getValueFrom() != null && e.getValueFrom().getSecretKeyRef() != null
+                && !e.getValueFrom().getSecretKeyRef().getName().equals(m.getSpec().getDatabase().getCredentialsSecretRef().getName()));
     }
 
     @Test

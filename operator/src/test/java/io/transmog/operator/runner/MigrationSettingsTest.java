@@ -25,6 +25,10 @@ import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.model.ThrottleSpec;
 import io.transmog.operator.model.VerificationSpec;
+import io.transmog.operator.model.TlsMode;
+import io.transmog.operator.model.TlsSecretReference;
+import io.transmog.operator.model.TlsSpec;
+import io.transmog.engine.db.TlsSettings;
 import io.transmog.operator.reconciler.RunnerJobs;
 
 class MigrationSettingsTest {
@@ -104,6 +108,25 @@ class MigrationSettingsTest {
         assertThatThrownBy(() -> MigrationSettings.config(m, ENV))
                 .isInstanceOf(MigrationSettings.InvalidSettingsException.class)
                 .hasMessageContaining("hooks-timeout-seconds must be at least 1");
+    }
+
+    @Test
+    void tlsComesFromTheSpecAndItsFilesFromWhereTheJobMountsThem() throws Exception {
+        SchemaMigration m = migration();
+        assertThat(MigrationSettings.config(m, ENV).connection().tls().enabled()).as("no tls block: no TLS").isFalse();
+
+        TlsSpec tls = new TlsSpec();
+        tls.setMode(TlsMode.Required);
+        m.getSpec().getDatabase().setTls(tls);
+        assertThat(MigrationSettings.config(m, ENV).connection().tls().mode()).isEqualTo(TlsSettings.Mode.REQUIRED);
+        assertThat(MigrationSettings.config(m, ENV).throttling().replicas()).allSatisfy(r -> assertThat(r.tls().mode())
+                .isEqualTo(TlsSettings.Mode.REQUIRED));
+
+        tls.setMode(null);
+        tls.setCaSecretRef(new TlsSecretReference("shop-ca"));
+        // Outside a runner pod the mounted CA file is absent: the error names the path the Job mounts it at.
+        assertThatThrownBy(() -> MigrationSettings.config(m, ENV))
+                .hasMessageContaining("spec.database.tls").hasMessageContaining("/etc/transmog/tls/ca/ca.crt");
     }
 
     @Test
