@@ -1,6 +1,8 @@
 package io.transmog.engine.binlog;
 
 import io.transmog.engine.MigrationException;
+import io.transmog.engine.db.ServerKind;
+import io.transmog.engine.sql.SqlBuilder;
 
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -9,22 +11,15 @@ import java.sql.Statement;
 
 /** A file:position coordinate in the server's binary log. */
 public record BinlogPosition(String file, long position) {
-    /** The server's current write position: SHOW MASTER STATUS, or its MySQL 8.4 name. */
-    public static BinlogPosition current(Connection connection) throws SQLException {
+    /** The server's current write position, asked in the words this server knows ({@link SqlBuilder#binlogStatus}). */
+    public static BinlogPosition current(Connection connection, ServerKind server) throws SQLException {
         try (Statement statement = connection.createStatement();
-             ResultSet rs = masterStatus(statement)) {
+             ResultSet rs = statement.executeQuery(SqlBuilder.binlogStatus(server))) {
             if (!rs.next()) {
-                throw new MigrationException("the server reports no binary log position: is log_bin on, and does the user have REPLICATION CLIENT (BINLOG MONITOR)?");
+                throw new MigrationException("the server reports no binary log position: is log_bin on, and does the user have "
+                        + (server.isMySql() ? "REPLICATION CLIENT" : "BINLOG MONITOR") + "?");
             }
             return new BinlogPosition(rs.getString(1), rs.getLong(2));
-        }
-    }
-
-    private static ResultSet masterStatus(Statement statement) throws SQLException {
-        try {
-            return statement.executeQuery("SHOW MASTER STATUS");
-        } catch (SQLException e) {
-            return statement.executeQuery("SHOW BINARY LOG STATUS");
         }
     }
 
