@@ -1,5 +1,6 @@
 package io.transmog.engine;
 
+import io.transmog.engine.cutover.CutOverAlgorithm;
 import io.transmog.engine.db.ConnectionConfig;
 import io.transmog.engine.hooks.HooksConfig;
 import io.transmog.engine.throttle.Throttler;
@@ -20,6 +21,7 @@ public record MigrationConfig(
         boolean okToDropTable,
         int cutOverLockTimeoutSeconds,
         int cutOverRetries,
+        CutOverAlgorithm cutOverAlgorithm,
         int dmlBatchSize,
         long heartbeatIntervalMillis,
         long binlogServerId,
@@ -57,6 +59,7 @@ public record MigrationConfig(
         private boolean okToDropTable;
         private int cutOverLockTimeoutSeconds = 3;
         private int cutOverRetries = 60;
+        private CutOverAlgorithm cutOverAlgorithm = CutOverAlgorithm.AUTOMATIC;
         private int dmlBatchSize = 100;
         private long heartbeatIntervalMillis = 100;
         private long binlogServerId;
@@ -94,6 +97,8 @@ public record MigrationConfig(
         public Builder okToDropTable(boolean value) { okToDropTable = value; return this; }
         public Builder cutOverLockTimeoutSeconds(int value) { cutOverLockTimeoutSeconds = value; return this; }
         public Builder cutOverRetries(int value) { cutOverRetries = value; return this; }
+        /** The best the server supports unless set (tests compare the two on MySQL); see {@link CutOverAlgorithm}. */
+        public Builder cutOverAlgorithm(CutOverAlgorithm value) { cutOverAlgorithm = java.util.Objects.requireNonNull(value); return this; }
         public Builder dmlBatchSize(int value) { dmlBatchSize = value; return this; }
         public Builder heartbeatIntervalMillis(long value) { heartbeatIntervalMillis = value; return this; }
         public Builder binlogServerId(long value) { binlogServerId = value; return this; }
@@ -148,8 +153,9 @@ public record MigrationConfig(
             }
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
-                    cutOverRetries, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis, skipChecksum,
-                    skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers, allowZeroInDate, gtid,
+                    cutOverRetries, cutOverAlgorithm, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis,
+                    skipChecksum, skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers,
+                    allowZeroInDate, gtid,
                     triggerSuffix, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,
                     hooks, new Throttler.Settings(throttleFlagFile, throttleAdditionalFlagFile, panicFlagFile, replicas));
         }

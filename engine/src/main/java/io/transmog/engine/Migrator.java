@@ -11,9 +11,11 @@ import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.checkpoint.Resumption;
 import io.transmog.engine.copy.RowCopier;
 import io.transmog.engine.cutover.CutOver;
+import io.transmog.engine.cutover.CutOverAlgorithm;
 import io.transmog.engine.cutover.GhostTriggers;
 import io.transmog.engine.db.ConnectionLoss;
 import io.transmog.engine.db.Database;
+import io.transmog.engine.db.ServerKind;
 import io.transmog.engine.hooks.Hook;
 import io.transmog.engine.hooks.HookFailure;
 import io.transmog.engine.hooks.MigrationHooks;
@@ -74,6 +76,10 @@ public final class Migrator {
     private GhostTriggers triggers;
     private volatile boolean lostConnection;
     private long lastProgressLog;
+    /** The server, read at validation: the statements that differ between servers are chosen by it. */
+    private ServerKind server;
+    /** The cut-over algorithm for this server, chosen at validation. */
+    private CutOverAlgorithm cutOverAlgorithm;
 
     public Migrator(MigrationConfig config, Controls controls, StatusTracker status) {
         this.config = config;
@@ -216,6 +222,8 @@ public final class Migrator {
         }
         AlterClauses alter = AlterClauses.parse(config.alter());
         try (Connection connection = database.connect()) {
+            server = ServerKind.of(connection);
+            cutOverAlgorithm = config.cutOverAlgorithm().resolve(server);
             Inspector inspector = new Inspector(connection).discardForeignKeys(config.discardForeignKeys())
                     .includeTriggers(config.includeTriggers());
             inspector.checkBinlog();
@@ -258,7 +266,7 @@ public final class Migrator {
         if (resumed != null) {
             return resumed.gtid();
         }
-        return BinlogPosition.currentGtidSet(connection);
+        return BinlogPosition.currentGtidSet(connection, server);
     }
 
     /** gh-ost's --analyze-ghost-table-before-cutover: the new table starts with fresh index statistics. */
@@ -276,7 +284,7 @@ public final class Migrator {
                     + " go unnoticed, the checksum pass compares through the same mapping", names.original());
             return "column mapping check: skipped (--skip-mapping-check)";
         }
-        return new MappingCheck(connection, plan).run().summary();
+        return new MappingCheck(connection, plan, server).run().summary();
     }
 
     private void requireFree(Inspector inspector, String table, boolean dropAllowed, String flag) throws SQLException {
@@ -287,7 +295,7 @@ public final class Migrator {
     }
 
     private void createTables(MigrationPlan plan) throws SQLException {
-        SqlBuilder sql = new SqlBuilder(plan);
+        SqlBuilder sql = new SqlBuilder(plan, server);
         try (Connection connection = database.connect()) {
             if (config.initiallyDropOldTable()) {
                 Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
@@ -308,7 +316,7 @@ public final class Migrator {
     }
 
     private void migrate(MigrationPlan plan) throws Exception {
-        SqlBuilder sql = new SqlBuilder(plan);
+        SqlBuilder sql = new SqlBuilder(plan, server);
         ChangedKeys changedKeys = new ChangedKeys(CHANGED_KEYS_CAPACITY);
         Changelog changelog = new Changelog(database, sql);
         long serverId = config.binlogServerId() > 0 ? config.binlogServerId()
@@ -326,7 +334,7 @@ public final class Migrator {
             // The stream must start before the first row is copied: every change after this position is seen.
             // A resumed run starts where its checkpoint says every earlier change is in the ghost.
             Checkpoint resumed = resumeFrom.orElse(null);
-            streamer.start(resumed != null ? resumed.binlog() : BinlogPosition.current(copyConnection),
+            streamer.start(resumed != null ? resumed.binlog() : BinlogPosition.current(copyConnection, server),
                     gtidSetToStartAfter(copyConnection, resumed));
             heartbeat.scheduleWithFixedDelay(() -> writeHeartbeat(changelog), 0, config.heartbeatIntervalMillis(), TimeUnit.MILLISECONDS);
             status.lagSources(changelog::lagMillis, throttler::replicaLagMillis);
@@ -358,7 +366,7 @@ public final class Migrator {
             if (config.analyzeGhostTableBeforeCutOver()) {
                 analyzeGhost(copyConnection, sql);
             }
-            loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds(), triggers));
+            loop.cutOver(new CutOver(database, sql, names, config.cutOverLockTimeoutSeconds(), triggers, cutOverAlgorithm));
         } finally {
             hooks.stopStatusReports();
             heartbeat.shutdownNow();
@@ -484,7 +492,7 @@ public final class Migrator {
                     Database.execute(locker, "SET SESSION lock_wait_timeout = " + config.cutOverLockTimeoutSeconds());
                     Database.execute(locker, sql.lockOriginalForRead());
                     try {
-                        drain(config.cutOverLockTimeoutSeconds() * 1000L);
+                        drain(config.cutOverLockTimeoutSeconds() * 1000L, Optional.empty());
                         // Both at the same point: the original is locked and nothing else writes the ghost now.
                         Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
                         Database.execute(ghostSnapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
@@ -566,13 +574,14 @@ public final class Migrator {
         /**
          * Waits for a marker written now to come back through the stream, applying
          * changes meanwhile, then applies every key still pending: afterwards the ghost
-         * has everything committed before the marker.
+         * has everything committed before the marker. The re-syncs run on {@code via}
+         * when given (the cut-over's connection, which alone can read the locked original).
          */
-        private void drain(long timeoutMillis) throws Exception {
+        private void drain(long timeoutMillis, Optional<Connection> via) throws Exception {
             CompletableFuture<Void> marker = changelog.writeMarker();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (!marker.isDone()) {
-                applier.applyPending(config.dmlBatchSize());
+                applyPending(via);
                 if (System.nanoTime() > deadline) {
                     throw new TimeoutException("the binlog stream did not catch up within " + timeoutMillis + " ms");
                 }
@@ -584,9 +593,17 @@ public final class Migrator {
             }
             marker.join();
             while (changedKeys.size() > 0) {
-                applier.applyPending(config.dmlBatchSize());
+                applyPending(via);
             }
             status.eventsApplied(applier.keysApplied());
+        }
+
+        private void applyPending(Optional<Connection> via) throws SQLException {
+            if (via.isPresent()) {
+                applier.applyPendingOn(via.get(), config.dmlBatchSize());
+            } else {
+                applier.applyPending(config.dmlBatchSize());
+            }
         }
 
         /**
@@ -612,7 +629,7 @@ public final class Migrator {
             CompletableFuture<Void> request = catchUpRequest;
             if (request != null) {
                 catchUpRequest = null;
-                drain(30_000);
+                drain(30_000, Optional.empty());
                 request.complete(null);
             }
         }

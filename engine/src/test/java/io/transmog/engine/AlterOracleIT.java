@@ -4,6 +4,7 @@ import io.transmog.engine.support.MigrationRun;
 import io.transmog.engine.support.TableComparison;
 import io.transmog.engine.support.WriteLoad;
 import io.transmog.testdb.MariaDbServer;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -49,6 +50,8 @@ class AlterOracleIT {
     @MethodSource("cases")
     void ghostEqualsTheServersOwnAlterUnderConcurrentWrites(Case alterCase) throws Exception {
         MariaDbServer server = MariaDbServer.shared();
+        Assumptions.assumeFalse(server.isMySql() && alterCase.alter().contains("IF EXISTS"),
+                "DROP COLUMN IF EXISTS is MariaDB syntax; MySQL has no such clause");
         String database = server.createDatabase("oracle_" + alterCase.name().replace('-', '_'));
         server.execute(database, "CREATE TABLE t (" + COLUMNS + ") ENGINE=InnoDB",
                 "INSERT INTO t VALUES (1, 11, 'x', 11, 0), (2, 13, NULL, 13, 0), (3, NULL, 'y', NULL, 1)",

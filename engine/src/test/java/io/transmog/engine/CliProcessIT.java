@@ -48,7 +48,7 @@ class CliProcessIT {
         String database = server.createDatabase("heap");
         server.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, k INT NOT NULL, c CHAR(120) NOT NULL,"
                         + " pad CHAR(60) NOT NULL, KEY k_1 (k)) ENGINE=InnoDB",
-                "INSERT INTO t SELECT seq, FLOOR(RAND() * 1000000), REPEAT(MD5(seq), 3), REPEAT('x', 60) FROM seq_1_to_1000000");
+                "INSERT INTO t SELECT seq, FLOOR(RAND() * 1000000), REPEAT(LEFT(SHA2(seq, 256), 32), 3), REPEAT('x', 60) FROM seq_1_to_1000000");
         try (WriteLoad load = new WriteLoad(server, database, 2, "+00:00",
                 r -> "UPDATE t SET k = k + 1 WHERE id = " + (1 + r % 1_200_000));
              CliProcess cli = CliProcess.migrate(server, database, List.of("-Xmx256m", "-XX:+ExitOnOutOfMemoryError"),

@@ -50,7 +50,7 @@ class ResumeIT {
         String database = server.createDatabase("resume_" + point.name().toLowerCase());
         server.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, k INT NOT NULL, c CHAR(120) NOT NULL,"
                         + " pad CHAR(60) NOT NULL, KEY k_1 (k)) ENGINE=InnoDB",
-                "INSERT INTO t SELECT seq, FLOOR(RAND() * 100000), MD5(seq), 'pad' FROM seq_1_to_" + ROWS);
+                "INSERT INTO t SELECT seq, FLOOR(RAND() * 100000), LEFT(SHA2(seq, 256), 32), 'pad' FROM seq_1_to_" + ROWS);
         String createBefore = showCreate(database, "t");
         Path postpone = Files.createTempFile("transmog-postpone", ".flag");
         List<String> arguments = new ArrayList<>(List.of("--table", "t", "--alter", "ADD COLUMN extra INT NOT NULL DEFAULT 5",
@@ -147,7 +147,7 @@ class ResumeIT {
         String database = server.createDatabase("resume_after_" + crashPoint);
         server.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, k INT NOT NULL, c CHAR(120) NOT NULL,"
                         + " pad CHAR(60) NOT NULL, KEY k_1 (k)) ENGINE=InnoDB",
-                "INSERT INTO t SELECT seq, FLOOR(RAND() * 100000), MD5(seq), 'pad' FROM seq_1_to_20000");
+                "INSERT INTO t SELECT seq, FLOOR(RAND() * 100000), LEFT(SHA2(seq, 256), 32), 'pad' FROM seq_1_to_20000");
         Path postpone = Files.createTempFile("transmog-postpone", ".flag");
         String[] arguments = {"--table", "t", "--alter", "ADD COLUMN extra INT NOT NULL DEFAULT 5", "--execute",
                 "--status-json", "--status-interval-seconds", "1", "--postpone-cut-over-flag-file", postpone.toString()};

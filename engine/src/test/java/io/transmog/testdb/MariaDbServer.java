@@ -32,6 +32,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.opentest4j.TestAbortedException;
 
@@ -72,6 +74,25 @@ public final class MariaDbServer implements AutoCloseable {
       + "&useServerPrepStmts=false&characterEncoding=UTF-8&characterSetResults=UTF-8&tinyInt1isBit=false"
       + "&transformedBitIsBoolean=false&yearIsDateType=false&connectionTimeZone=UTC"
       + "&zeroDateTimeBehavior=EXCEPTION&jdbcCompliantTruncation=false";
+
+  /**
+   * An application session's sql_mode that stores zero dates ({@code '0000-00-00'}, {@code '2020-00-15'}): strict,
+   * as MariaDB's default is, and without MySQL's NO_ZERO_DATE and NO_ZERO_IN_DATE, which reject them. Tables made
+   * under such a mode hold zero dates, which migrations carry with --allow-zero-in-date where the server's own
+   * sql_mode (which the engine keeps) rejects them.
+   */
+  public static final String ZERO_DATES_SQL_MODE =
+      "SET SESSION sql_mode = 'STRICT_TRANS_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'";
+
+  /** MariaDB's sequence tables, {@code seq_1_to_100}; see {@link #portable(String)}. */
+  private static final Pattern SEQUENCE_TABLE = Pattern.compile(
+      "\\bseq_([0-9]+)_to_([0-9]+)\\b"
+          // An alias of the test's own, if one follows (a word that is not the next clause).
+          + "(\\s+(?:AS\\s+)?(?!(?:WHERE|JOIN|ON|USING|GROUP|ORDER|LIMIT|UNION|LEFT|RIGHT|INNER|CROSS"
+          + "|NATURAL|STRAIGHT_JOIN|HAVING|WINDOW|FOR|LOCK|INTO)\\b)[A-Za-z_][A-Za-z0-9_]*)?",
+      Pattern.CASE_INSENSITIVE);
+  /** The largest sequence a test uses on MySQL, as recursion depth of its CTE. */
+  private static final long MAX_SEQUENCE_ROWS = 10_000_000;
 
   private static final Set<String> SKIP_NOTICES = ConcurrentHashMap.newKeySet();
 
@@ -301,9 +322,23 @@ public final class MariaDbServer implements AutoCloseable {
     return urlWithoutCredentials(database) + "&user=" + user + "&password=" + password;
   }
 
+  /**
+   * A connection as the test user. On MySQL its session allows recursive CTEs as deep as {@link
+   * #portable(String)}'s sequence tables need (the default stops at 1000 rows).
+   */
   public Connection connect(String database) throws SQLException {
     // Credentials passed apart from the URL survive any character an external password contains.
-    return DriverManager.getConnection(urlWithoutCredentials(database), user, password);
+    Connection connection =
+        DriverManager.getConnection(urlWithoutCredentials(database), user, password);
+    if (flavor.isMySql()) {
+      try (Statement s = connection.createStatement()) {
+        s.execute("SET SESSION cte_max_recursion_depth = " + MAX_SEQUENCE_ROWS);
+      } catch (SQLException e) {
+        connection.close();
+        throw e;
+      }
+    }
+    return connection;
   }
 
   private String urlWithoutCredentials(String database) {
@@ -311,16 +346,44 @@ public final class MariaDbServer implements AutoCloseable {
         + "?" + DRIVER_OPTIONS;
   }
 
-  /** Runs each statement in order on one connection. */
+  /**
+   * Runs each statement in order on one connection, after {@link #portable(String)}: tests may use
+   * MariaDB's {@code seq_<from>_to_<to>} sequence tables on every flavor.
+   */
   public void execute(String database, String... sql) {
     try (Connection c = connect(database);
         Statement s = c.createStatement()) {
       for (String statement : sql) {
-        s.execute(statement);
+        s.execute(portable(statement));
       }
     } catch (SQLException e) {
       throw new IllegalStateException("SQL failed on port " + port + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The statement as this server understands it. MariaDB's sequence engine gives every query the
+   * tables {@code seq_<from>_to_<to>} (one BIGINT UNSIGNED column {@code seq}); MySQL has none, so
+   * there each such name becomes a derived table of the same name and column, from a recursive CTE
+   * (sessions of {@link #connect} allow the recursion depth it needs). Names inside quotes or
+   * identifiers such as {@code seq_in_index} are not of that form and stay as they are.
+   */
+  public String portable(String sql) {
+    if (!flavor.isMySql()) {
+      return sql;
+    }
+    Matcher matcher = SEQUENCE_TABLE.matcher(sql);
+    StringBuilder out = new StringBuilder();
+    while (matcher.find()) {
+      String from = matcher.group(1);
+      String to = matcher.group(2);
+      matcher.appendReplacement(out, Matcher.quoteReplacement(
+          "(WITH RECURSIVE seq_rows (seq) AS (SELECT CAST(" + from + " AS UNSIGNED) UNION ALL"
+              + " SELECT seq + 1 FROM seq_rows WHERE seq < " + to + ") SELECT seq FROM seq_rows)"
+              + (matcher.group(3) != null ? matcher.group(3) : " AS seq_" + from + "_to_" + to)));
+    }
+    matcher.appendTail(out);
+    return out.toString();
   }
 
   /** Creates a new, uniquely named schema and returns its name. */
@@ -343,7 +406,7 @@ public final class MariaDbServer implements AutoCloseable {
   public String queryString(String database, String sql) {
     try (Connection c = connect(database);
         Statement s = c.createStatement();
-        ResultSet rs = s.executeQuery(sql)) {
+        ResultSet rs = s.executeQuery(portable(sql))) {
       if (!rs.next()) {
         throw new IllegalStateException("no row from: " + sql);
       }

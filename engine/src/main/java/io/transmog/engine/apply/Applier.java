@@ -30,6 +30,9 @@ public final class Applier {
         this.sql = sql;
         this.changedKeys = changedKeys;
         this.keysApplied = appliedBefore;
+        // As the copy (RowCopier): a re-sync reads the newest committed rows under shared locks and needs no
+        // snapshot; REPEATABLE READ would fail it with error 1020 on MariaDB 11.6+ when a writer got there first.
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         connection.setAutoCommit(false);
     }
 
@@ -46,12 +49,24 @@ public final class Applier {
      * sustained write storm the copy still gets its turn, and the rest stays pending.
      */
     public long applyPending(int batchSize, long maxMillis) throws SQLException {
+        return applyPending(batchSize, maxMillis, connection);
+    }
+
+    /**
+     * As {@link #applyPending(int)}, on another connection: the cut-over's own, when only it can read the
+     * original (it holds it WRITE-locked). That connection must have autocommit off.
+     */
+    public long applyPendingOn(Connection via, int batchSize) throws SQLException {
+        return applyPending(batchSize, Long.MAX_VALUE, via);
+    }
+
+    private long applyPending(int batchSize, long maxMillis, Connection via) throws SQLException {
         int budget = changedKeys.size();
         long deadline = System.nanoTime() + Math.min(maxMillis, Long.MAX_VALUE / 2_000_000) * 1_000_000;
         long applied = 0;
         List<KeyTuple> batch;
         while (applied < budget && System.nanoTime() < deadline && !(batch = changedKeys.take(batchSize)).isEmpty()) {
-            resync(batch);
+            resync(batch, via);
             applied += batch.size();
         }
         return applied;
@@ -61,7 +76,7 @@ public final class Applier {
         return keysApplied;
     }
 
-    private void resync(List<KeyTuple> keys) throws SQLException {
+    private void resync(List<KeyTuple> keys, Connection connection) throws SQLException {
         Retry.onTransientErrors("re-syncing " + keys.size() + " changed keys", () -> {
             try (PreparedStatement delete = sql.deleteFromGhost(keys).prepare(connection);
                  PreparedStatement insert = sql.insertFromOriginal(keys).prepare(connection)) {

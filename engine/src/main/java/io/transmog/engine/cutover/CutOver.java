@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The atomic swap, gh-ost's way, adapted to MariaDB (which refuses RENAME under LOCK
+ * The atomic swap, in one of two ways ({@link CutOverAlgorithm}).
+ *
+ * <p><b>Sentry</b>: gh-ost's way, adapted to MariaDB (which refuses RENAME under LOCK
  * TABLES). Connection A creates the sentry {@code t$del} and locks the original READ
  * (writers wait; the applier can still read it) and the sentry WRITE. Everything written
  * before the lock is drained into the ghost. Connection B then issues
@@ -35,6 +37,16 @@ import java.util.concurrent.TimeoutException;
  * anything fails before the unlock, the sentry still exists, so B's RENAME cannot
  * succeed and the original stays in place. The original then takes its final name,
  * {@code _t_del}.
+ *
+ * <p><b>Lock and rename</b> (MySQL 8.0.13+, which lets a session RENAME tables it has
+ * WRITE-locked): one connection runs {@code LOCK TABLES t WRITE, _t_gho WRITE}, re-syncs
+ * the last changed keys itself, runs the same RENAME and unlocks. WRITE on the original is
+ * required for the RENAME, and it keeps every other connection from reading the original:
+ * so the drain's re-sync (INSERT ... SELECT from the original) must run on the lock's own
+ * connection (a READ lock would let the applier read, but cannot be turned into WRITE
+ * without unlocking, which lets writers in). Writers queued on the original's metadata lock
+ * wake after the unlock and open the table by name: the new one. Nothing is renamed until
+ * the one RENAME, so any failure before it only unlocks.
  */
 public final class CutOver {
     private static final Logger LOG = LoggerFactory.getLogger(CutOver.class);
@@ -42,7 +54,11 @@ public final class CutOver {
     /** Brings the ghost table level with everything committed to the original so far. */
     @FunctionalInterface
     public interface Drain {
-        void drain(long timeoutMillis) throws Exception;
+        /**
+         * @param lockHolder the connection holding the original WRITE-locked, when only it can read the original
+         *        (lock and rename): the re-syncs must run on it; empty when the applier's own connection can
+         */
+        void drain(long timeoutMillis, Optional<Connection> lockHolder) throws Exception;
     }
 
     private final Database database;
@@ -50,17 +66,106 @@ public final class CutOver {
     private final TableNames names;
     private final int lockTimeoutSeconds;
     private final GhostTriggers triggers;
+    private final CutOverAlgorithm algorithm;
 
-    public CutOver(Database database, SqlBuilder sql, TableNames names, int lockTimeoutSeconds, GhostTriggers triggers) {
+    /** @param algorithm resolved for the server ({@link CutOverAlgorithm#resolve}), not AUTOMATIC */
+    public CutOver(Database database, SqlBuilder sql, TableNames names, int lockTimeoutSeconds, GhostTriggers triggers,
+                   CutOverAlgorithm algorithm) {
+        if (algorithm == CutOverAlgorithm.AUTOMATIC) {
+            throw new IllegalArgumentException("resolve the cut-over algorithm for the server first");
+        }
         this.database = database;
         this.sql = sql;
         this.names = names;
         this.lockTimeoutSeconds = lockTimeoutSeconds;
         this.triggers = triggers;
+        this.algorithm = algorithm;
     }
 
     /** One attempt. Returns the write stall in milliseconds; throws with the original untouched on failure. */
     public long attempt(Drain drain) throws Exception {
+        long stallMillis = algorithm == CutOverAlgorithm.LOCK_AND_RENAME ? lockAndRename(drain) : withSentry(drain);
+        CrashPoints.reached(CrashPoints.SWAPPED);
+        try (Connection connection = database.connect()) {
+            try {
+                Database.execute(connection, SqlBuilder.renameSwappedToOld(names));
+            } catch (SQLException e) {
+                LOG.warn("table={} phase=CuttingOver swap done, but the original stays named {}: {}", names.original(),
+                        names.sentry(), e.getMessage());
+            }
+            LOG.info("table={} phase=CuttingOver swapped {} and {} ({}); writes stalled {} ms", names.original(),
+                    names.original(), names.ghost(), algorithm, stallMillis);
+            try {
+                triggers.restoreNames(connection, lockTimeoutSeconds);
+            } catch (SQLException e) {
+                LOG.warn("table={} phase=CuttingOver swap done; the triggers {} fire on the new table, but under the names"
+                        + " {} ({}): drop the originals from {} and recreate them on {} in a quiet moment", names.original(),
+                        triggers.originalNames(), triggers.ghostNames(), e.getMessage(), names.old(), names.original());
+            }
+        }
+        return stallMillis;
+    }
+
+    /**
+     * Lock and rename: the swap is the same RENAME as the sentry's (to the sentry's name, then to the old table's),
+     * so the binlog stream and a resumed run recognise it the same way. The stall is lock-acquired to unlocked.
+     */
+    private long lockAndRename(Drain drain) throws Exception {
+        try (Connection locker = database.connect();
+             Connection monitor = database.connect()) {
+            Database.execute(locker, "SET SESSION lock_wait_timeout = " + lockTimeoutSeconds);
+            // The drain's re-syncs run here, as on the applier's connection: transactions, no snapshot (see Applier).
+            locker.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+            locker.setAutoCommit(false);
+            // A sentry left by an interrupted sentry attempt has the RENAME's target name.
+            dropLeftoverSentry(monitor);
+            Database.execute(locker, sql.lockBothForSwap());
+            long lockedAt = System.nanoTime();
+            boolean triggersOnGhost = false;
+            try {
+                CrashPoints.reached(CrashPoints.CUT_OVER_LOCKED);
+                drain.drain(lockTimeoutSeconds * 1000L, Optional.of(locker));
+                triggersOnGhost = !triggers.isEmpty();
+                // CREATE TRIGGER needs the ghost WRITE-locked by this session, as it is.
+                triggers.createOnGhost(locker);
+                Database.execute(locker, sql.swapTables());
+            } catch (Exception e) {
+                rollBackLocked(locker, triggersOnGhost);
+                throw e;
+            }
+            long stallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt);
+            try {
+                Database.execute(locker, "UNLOCK TABLES");
+                stallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt);
+            } catch (SQLException e) {
+                // The swap is done; closing the connection releases the locks.
+                LOG.warn("table={} phase=CuttingOver swapped; UNLOCK TABLES failed ({}), closing the connection releases"
+                        + " the locks", names.original(), e.getMessage());
+            }
+            return stallMillis;
+        }
+    }
+
+    /** Before the RENAME: nothing was renamed; ghost triggers go (while still locked), then writers resume. */
+    private void rollBackLocked(Connection locker, boolean triggersOnGhost) {
+        try {
+            locker.rollback();
+            if (triggersOnGhost) {
+                try {
+                    triggers.dropFromGhost(locker);
+                } catch (SQLException e) {
+                    throw new MigrationException("cut-over rolled back, but the triggers created on " + names.ghost()
+                            + " could not be dropped (" + e.getMessage() + "); stopping so they cannot fire twice", e);
+                }
+            }
+            Database.execute(locker, "UNLOCK TABLES");
+        } catch (SQLException e) {
+            LOG.warn("table={} phase=CuttingOver rollback on the lock connection failed ({}); closing it releases the lock",
+                    names.original(), e.getMessage());
+        }
+    }
+
+    private long withSentry(Drain drain) throws Exception {
         try (Connection locker = database.connect();
              Connection renamer = database.connect();
              Connection monitor = database.connect()) {
@@ -76,7 +181,7 @@ public final class CutOver {
                 Database.execute(locker, sql.lockForCutOver());
                 lockedAt = System.nanoTime();
                 CrashPoints.reached(CrashPoints.CUT_OVER_LOCKED);
-                drain.drain(lockTimeoutSeconds * 1000L);
+                drain.drain(lockTimeoutSeconds * 1000L, Optional.empty());
                 triggersOnGhost = !triggers.isEmpty();
                 triggers.createOnGhost(monitor);
                 rename = CompletableFuture.runAsync(() -> {
@@ -99,24 +204,7 @@ public final class CutOver {
                 throw new MigrationException("the RENAME did not complete; the original table is in place: "
                         + e.getCause().getMessage(), e.getCause());
             }
-            long stallMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt);
-            CrashPoints.reached(CrashPoints.SWAPPED);
-            try {
-                Database.execute(monitor, SqlBuilder.renameSwappedToOld(names));
-            } catch (SQLException e) {
-                LOG.warn("table={} phase=CuttingOver swap done, but the original stays named {}: {}", names.original(),
-                        names.sentry(), e.getMessage());
-            }
-            LOG.info("table={} phase=CuttingOver swapped {} and {}; writes stalled {} ms", names.original(),
-                    names.original(), names.ghost(), stallMillis);
-            try {
-                triggers.restoreNames(monitor, lockTimeoutSeconds);
-            } catch (SQLException e) {
-                LOG.warn("table={} phase=CuttingOver swap done; the triggers {} fire on the new table, but under the names"
-                        + " {} ({}): drop the originals from {} and recreate them on {} in a quiet moment", names.original(),
-                        triggers.originalNames(), triggers.ghostNames(), e.getMessage(), names.old(), names.original());
-            }
-            return stallMillis;
+            return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - lockedAt);
         }
     }
 
@@ -172,11 +260,13 @@ public final class CutOver {
         Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedSentry()));
     }
 
-    /** Event-paced: returns as soon as the RENAME is queued on the metadata lock. */
+    /**
+     * Event-paced: returns as soon as the RENAME is queued on the metadata lock. The state reads "Waiting for table
+     * metadata lock" on MariaDB and MySQL alike (checked on MariaDB 10.11 and 11.8, MySQL 9.7).
+     */
     private void awaitWaiting(Connection monitor, long renamerId, CompletableFuture<Void> rename) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(lockTimeoutSeconds);
-        try (PreparedStatement state = monitor.prepareStatement(
-                "SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?")) {
+        try (PreparedStatement state = monitor.prepareStatement(SqlBuilder.CONNECTION_STATE)) {
             state.setLong(1, renamerId);
             while (System.nanoTime() < deadline) {
                 if (rename.isDone()) {

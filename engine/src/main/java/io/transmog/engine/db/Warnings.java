@@ -29,7 +29,11 @@ public final class Warnings {
     public record Duplicates(long count, String onOtherKey) {
     }
 
-    /** Throws on any warning but a duplicate entry, and reports the duplicates. */
+    /**
+     * Throws on any warning but a duplicate entry, and reports the duplicates. The server lists at most
+     * max_error_count warnings of a statement: should it have raised more than it listed, one of those not seen
+     * could be a truncation, so that is an error too.
+     */
     public static Duplicates requireOnlyDuplicates(Statement statement, String chunkKeyName, String what) throws SQLException {
         long count = 0;
         String otherKeyDuplicate = null;
@@ -42,7 +46,22 @@ public final class Warnings {
                 otherKeyDuplicate = warning.getMessage();
             }
         }
+        if (count > 0) {
+            long raised = warningCount(statement);
+            if (raised > count) {
+                throw new MigrationException(what + " raised " + raised + " warnings, but the server listed only " + count
+                        + " (its max_error_count), so the others cannot be checked: use a smaller --chunk-size");
+            }
+        }
         return new Duplicates(count, otherKeyDuplicate);
+    }
+
+    /** How many warnings the statement's execution raised, listed or not (a diagnostic: it keeps them). */
+    private static long warningCount(Statement statement) throws SQLException {
+        try (Statement count = statement.getConnection().createStatement();
+             java.sql.ResultSet rs = count.executeQuery("SHOW COUNT(*) WARNINGS")) {
+            return rs.next() ? rs.getLong(1) : 0;
+        }
     }
 
     public static void requireNone(Statement statement, String what) throws SQLException {

@@ -1,5 +1,6 @@
 package io.transmog.engine.sql;
 
+import io.transmog.engine.db.ServerKind;
 import io.transmog.engine.inspect.MigrationPlan;
 import io.transmog.engine.sql.BoundStatement.Binding;
 
@@ -10,7 +11,7 @@ import java.util.stream.LongStream;
 
 /**
  * Every statement the engine runs against the migrated tables is generated here, from
- * the plan: identifiers are always quoted, values always bound.
+ * the plan and the kind of server: identifiers are always quoted, values always bound.
  */
 public final class SqlBuilder {
     /** Marks the cut-over sentry, so a leftover one is recognised as ours and only then dropped. */
@@ -21,9 +22,12 @@ public final class SqlBuilder {
     private final String copyTargetColumns;
     private final String copySourceColumns;
     private final String keyIndexHint;
+    /** The locking-read clause of the copy and the re-sync, in this server's words. */
+    private final String sharedLock;
 
-    public SqlBuilder(MigrationPlan plan) {
+    public SqlBuilder(MigrationPlan plan, ServerKind server) {
         this.names = plan.names();
+        this.sharedLock = sharedLock(server);
         this.key = plan.keyColumns();
         this.copyTargetColumns = plan.copiedColumns().stream()
                 .map(c -> Identifiers.quote(c.ghost())).collect(Collectors.joining(", "));
@@ -31,6 +35,30 @@ public final class SqlBuilder {
                 .map(c -> Identifiers.quote(c.original())).collect(Collectors.joining(", "));
         this.keyIndexHint = " FORCE INDEX (" + Identifiers.quote(plan.chunkKey().name()) + ")";
     }
+
+    /**
+     * A locking read that takes shared row locks: MySQL 8 names it {@code FOR SHARE} (the old {@code LOCK IN SHARE
+     * MODE} is deprecated there); MariaDB knows only {@code LOCK IN SHARE MODE}.
+     */
+    static String sharedLock(ServerKind server) {
+        return server.hasForShare() ? " FOR SHARE" : " LOCK IN SHARE MODE";
+    }
+
+    /**
+     * The binary log's current file and position (columns 1 and 2): {@code SHOW BINARY LOG STATUS} on MySQL 8.2 and
+     * later (8.4 removed the old name), {@code SHOW MASTER STATUS} on MariaDB and older MySQL.
+     */
+    /** Every transaction in the server's binlog as a GTID set: MySQL's gtid_executed, MariaDB's gtid_binlog_pos. */
+    public static String gtidSet(ServerKind server) {
+        return server.isMySql() ? "SELECT @@GLOBAL.gtid_executed" : "SELECT @@GLOBAL.gtid_binlog_pos";
+    }
+
+    public static String binlogStatus(ServerKind server) {
+        return server.hasBinaryLogStatus() ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS";
+    }
+
+    /** The state of one connection (placeholder: its id), to see a RENAME queue on a metadata lock. */
+    public static final String CONNECTION_STATE = "SELECT STATE FROM information_schema.PROCESSLIST WHERE ID = ?";
 
     public static final String SESSION_SQL_MODE = "SELECT @@SESSION.sql_mode";
     public static final String SET_SESSION_SQL_MODE = "SET SESSION sql_mode = ?";
@@ -136,15 +164,15 @@ public final class SqlBuilder {
 
     /**
      * Copies one chunk. INSERT IGNORE keeps rows the applier already wrote (they are as
-     * new or newer); LOCK IN SHARE MODE makes a concurrent change to a copied row commit,
-     * and reach the binlog, only after this chunk.
+     * new or newer); the shared locks (LOCK IN SHARE MODE, FOR SHARE) make a concurrent
+     * change to a copied row commit, and reach the binlog, only after this chunk.
      */
     public BoundStatement copyChunk(KeyTuple from, boolean fromInclusive, KeyTuple to) {
         List<Binding> bindings = new ArrayList<>();
         String where = range(from, fromInclusive, to, bindings, "");
         return new BoundStatement("INSERT IGNORE INTO " + names.qualifiedGhost() + " (" + copyTargetColumns + ")"
                 + " SELECT " + copySourceColumns + " FROM " + names.qualifiedOriginal() + keyIndexHint
-                + " WHERE " + where + " LOCK IN SHARE MODE", bindings);
+                + " WHERE " + where + sharedLock, bindings);
     }
 
     /**
@@ -176,7 +204,7 @@ public final class SqlBuilder {
         String where = keyMatch(keys, false, bindings);
         return new BoundStatement("INSERT INTO " + names.qualifiedGhost() + " (" + copyTargetColumns + ")"
                 + " SELECT " + copySourceColumns + " FROM " + names.qualifiedOriginal() + keyIndexHint
-                + " WHERE " + where + " LOCK IN SHARE MODE", bindings);
+                + " WHERE " + where + sharedLock, bindings);
     }
 
     public String createSentry() {
@@ -190,6 +218,15 @@ public final class SqlBuilder {
      */
     public String lockForCutOver() {
         return "LOCK TABLES " + names.qualifiedOriginal() + " READ, " + names.qualifiedSentry() + " WRITE";
+    }
+
+    /**
+     * The one-connection cut-over (MySQL 8.0.13+): WRITE on both tables, because a RENAME under LOCK TABLES needs
+     * every renamed table WRITE-locked. Nobody else can read the original then, so this session itself re-syncs
+     * the last changed keys into the ghost before it renames.
+     */
+    public String lockBothForSwap() {
+        return lockTablesWrite(List.of(names.qualifiedOriginal(), names.qualifiedGhost()));
     }
 
     /** Stops writers to the original (readers go on) while checksums are aligned. */
@@ -398,7 +435,7 @@ public final class SqlBuilder {
         return null;
     }
 
-    /** COUNT, and two 64-bit halves of the XOR of every row's MD5, over a range of the original. */
+    /** COUNT, and two 64-bit halves of the XOR of every row's hash, over a range of the original. */
     public BoundStatement checksumOriginalRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> originalTerms) {
         List<Binding> bindings = new ArrayList<>();
         String where = verifyRange(from, fromInclusive, to, null, bindings);
@@ -458,7 +495,7 @@ public final class SqlBuilder {
         String where = verifyRange(from, fromInclusive, to, null, bindings);
         return new BoundStatement("INSERT INTO " + names.qualifiedGhost() + " (" + copyTargetColumns + ")"
                 + " SELECT " + copySourceColumns + " FROM " + names.qualifiedOriginal() + " o" + keyIndexHint
-                + " WHERE " + where + " LOCK IN SHARE MODE", bindings);
+                + " WHERE " + where + sharedLock, bindings);
     }
 
     private static String checksumSelect(List<String> terms, String from) {
@@ -467,10 +504,14 @@ public final class SqlBuilder {
         String row = terms.isEmpty() ? "''" : "CONCAT(" + terms.stream()
                 .map(t -> "COALESCE(CONCAT(LENGTH(CAST(" + t + " AS BINARY)), ':', CAST(" + t + " AS BINARY)), 'N')")
                 .collect(Collectors.joining(", ")) + ")";
+        // SHA2, not MD5 or SHA1: Debian's MySQL 9.7 has neither of those (a call to either is taken for a stored
+        // function, "No database selected" or "FUNCTION x.MD5 does not exist"); SHA2 and CRC32 exist everywhere.
+        // The first 128 bits of SHA-256 keep MD5's width, and a cryptographic hash keeps the XOR of row hashes
+        // sound: CRC32 is linear over XOR, so structured differences between rows could cancel out in it.
         return "SELECT COUNT(*), BIT_XOR(CAST(CONV(SUBSTRING(h, 1, 16), 16, 10) AS UNSIGNED)),"
                 + " BIT_XOR(CAST(CONV(SUBSTRING(h, 17, 16), 16, 10) AS UNSIGNED))"
-                // The LIMIT keeps the derived table from being merged, which would compute each MD5 twice.
-                + " FROM (SELECT MD5(" + row + ") AS h FROM " + from + " LIMIT 18446744073709551615) AS c";
+                // The LIMIT keeps the derived table from being merged, which would compute each hash twice.
+                + " FROM (SELECT SHA2(" + row + ", 256) AS h FROM " + from + " LIMIT 18446744073709551615) AS c";
     }
 
     /** A range on the original's key columns (alias o), or with {@code ghostQualifier} on the ghost's. */

@@ -38,7 +38,7 @@ import java.util.stream.Collectors;
 /**
  * Verification before cut-over: compares the original with the ghost table chunk by chunk
  * (ranges of the chunking key, cut from the original's key like the copy), each chunk as
- * a row count plus a 128-bit XOR of per-row MD5s over every copied column. Each value is
+ * a row count plus a 128-bit XOR of per-row SHA-256 prefixes over every copied column. Each value is
  * projected so that equal data gives equal bytes on both sides even where the ALTER
  * changed its type (the original is converted through the ghost's type the way the copy
  * converts it); columns without an exact projection are left out and listed by
@@ -190,6 +190,9 @@ public final class ChecksumVerifier {
      */
     public long repair(Connection connection, List<KeyRange> ranges) throws SQLException {
         boolean autoCommit = connection.getAutoCommit();
+        int isolation = connection.getTransactionIsolation();
+        // Like the applier's re-sync: newest committed rows under shared locks, no snapshot (see Applier).
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         connection.setAutoCommit(false);
         try {
             // A ghost row that lost its key (an extra) may hold another unique key's value the
@@ -218,6 +221,7 @@ public final class ChecksumVerifier {
             return inserted;
         } finally {
             connection.setAutoCommit(autoCommit);
+            connection.setTransactionIsolation(isolation);
         }
     }
 
@@ -362,7 +366,7 @@ public final class ChecksumVerifier {
         return column.columnType() + (column.collation() == null ? "" : " " + column.collation());
     }
 
-    /** Row count and the two halves of the XOR of the rows' MD5s (text, as the server renders them). */
+    /** Row count and the two halves of the XOR of the rows' hashes (text, as the server renders them). */
     private record Checksum(long rows, String high, String low) {
     }
 

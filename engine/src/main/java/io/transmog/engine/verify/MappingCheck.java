@@ -2,6 +2,7 @@ package io.transmog.engine.verify;
 
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.Database;
+import io.transmog.engine.db.ServerKind;
 import io.transmog.engine.db.Warnings;
 import io.transmog.engine.inspect.ColumnInfo;
 import io.transmog.engine.inspect.MigrationPlan;
@@ -61,15 +62,17 @@ public final class MappingCheck {
 
     private final Connection connection;
     private final MigrationPlan plan;
+    private final ServerKind server;
     private final TableNames names;
     private final String sample;
     private final String nativeAlter;
     private final String copied;
     private final String resynced;
 
-    public MappingCheck(Connection connection, MigrationPlan plan) {
+    public MappingCheck(Connection connection, MigrationPlan plan, ServerKind server) {
         this.connection = connection;
         this.plan = plan;
+        this.server = server;
         this.names = plan.names();
         String table = names.original();
         this.sample = "_" + table + "_smp";
@@ -167,7 +170,7 @@ public final class MappingCheck {
 
     /** The engine's own chunk copy, from the sample into a ghost, as one chunk over the sample's whole key range. */
     private void renderByCopy() throws SQLException {
-        SqlBuilder sql = new SqlBuilder(plan.withNames(namesFor(copied)));
+        SqlBuilder sql = new SqlBuilder(plan.withNames(namesFor(copied)), server);
         Optional<KeyTuple> first = KeyQueries.first(connection, sql.edgeKey(false), plan.keyColumns());
         Optional<KeyTuple> last = KeyQueries.first(connection, sql.edgeKey(true), plan.keyColumns());
         if (first.isEmpty() || last.isEmpty()) {
@@ -180,7 +183,7 @@ public final class MappingCheck {
 
     /** The engine's re-sync of changed keys (delete, then insert from the source), for every sampled key. */
     private void renderByResync() throws SQLException {
-        SqlBuilder sql = new SqlBuilder(plan.withNames(namesFor(resynced)));
+        SqlBuilder sql = new SqlBuilder(plan.withNames(namesFor(resynced)), server);
         List<KeyTuple> keys = new ArrayList<>();
         try (Statement statement = connection.createStatement(); ResultSet rs = statement.executeQuery(sql.keysInOrder())) {
             while (rs.next()) {

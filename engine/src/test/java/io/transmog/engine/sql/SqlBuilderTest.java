@@ -3,6 +3,7 @@ package io.transmog.engine.sql;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
+import io.transmog.engine.db.ServerKind;
 import io.transmog.engine.inspect.ColumnInfo;
 import io.transmog.engine.inspect.MigrationPlan;
 import io.transmog.engine.inspect.MigrationPlan.ColumnPair;
@@ -23,6 +24,8 @@ class SqlBuilderTest {
   private static final String Q_CHANGELOG = "`sh``op`.`_or``ders_ghc`";
   private static final String Q_OLD = "`sh``op`.`_or``ders_del`";
   private static final String Q_SENTRY = "`sh``op`.`or``ders$del`";
+  private static final ServerKind MARIADB = ServerKind.parse("10.11.6-MariaDB-0+deb12u1");
+  private static final ServerKind MYSQL = ServerKind.parse("9.7.4");
 
   // Original: (`te`nant` INT, `co`de` VARCHAR latin1, `note` TEXT, `old` INT, `total` generated)
   private static final ColumnInfo TENANT =
@@ -89,7 +92,7 @@ class SqlBuilderTest {
     TableSchema schema = new TableSchema("db", "t", List.of(kind, n), List.of(primary), "CREATE TABLE ...");
     SqlBuilder sql = new SqlBuilder(new MigrationPlan(TableNames.of("db", "t"), "FORCE", schema, schema, primary, primary,
         List.of(new KeyColumn(kind, kind), new KeyColumn(n, n)),
-        List.of(new ColumnPair("kind", "kind"), new ColumnPair("n", "n")), List.of(), List.of(), Map.of(), 10));
+        List.of(new ColumnPair("kind", "kind"), new ColumnPair("n", "n")), List.of(), List.of(), Map.of(), 10), MARIADB);
 
     BoundStatement copy = sql.copyChunk(new KeyTuple(List.of(1L, 40L)), false, new KeyTuple(List.of(3L, 7L)));
     // kind is numbered 0 (the empty error member) to 3; only n is bound.
@@ -118,7 +121,7 @@ class SqlBuilderTest {
 
   @Test
   void ghostAndChangelogStatementsQuoteIdentifiers() {
-    SqlBuilder sql = new SqlBuilder(compositePlan());
+    SqlBuilder sql = new SqlBuilder(compositePlan(), MARIADB);
     assertThat(sql.createGhost()).isEqualTo("CREATE TABLE " + Q_GHOST + " LIKE " + Q_ORIGINAL);
     assertThat(SqlBuilder.alterTable(Q_GHOST, "ADD COLUMN c INT"))
         .isEqualTo("ALTER TABLE " + Q_GHOST + " ADD COLUMN c INT");
@@ -135,7 +138,7 @@ class SqlBuilderTest {
 
   @Test
   void copyChunkOnCompositeKeyUsesExpandedRangePredicatesAndInsertIgnore() {
-    BoundStatement copy = new SqlBuilder(compositePlan()).copyChunk(FROM, true, TO);
+    BoundStatement copy = new SqlBuilder(compositePlan(), MARIADB).copyChunk(FROM, true, TO);
     assertThat(copy.sql()).isEqualTo(
         "INSERT IGNORE INTO " + Q_GHOST + " (`te``nant`, `co``de`, `note`, `new`)"
             + " SELECT `te``nant`, `co``de`, `note`, `old` FROM " + Q_ORIGINAL
@@ -153,14 +156,14 @@ class SqlBuilderTest {
 
   @Test
   void exclusiveLowerBoundIsStrictOnTheLastColumn() {
-    BoundStatement copy = new SqlBuilder(compositePlan()).copyChunk(FROM, false, TO);
+    BoundStatement copy = new SqlBuilder(compositePlan(), MARIADB).copyChunk(FROM, false, TO);
     assertThat(copy.sql()).contains(
         "WHERE ((`te``nant` > ?) OR (`te``nant` = ? AND `co``de` > " + ORIGINAL_CODE + "))");
   }
 
   @Test
   void chunkEndAndEdgeKeysSelectCanonicalKeyValuesInKeyOrder() {
-    SqlBuilder sql = new SqlBuilder(compositePlan());
+    SqlBuilder sql = new SqlBuilder(compositePlan(), MARIADB);
     BoundStatement end = sql.chunkEnd(FROM, false, TO, 500);
     assertThat(end.sql()).isEqualTo(
         "SELECT `te``nant`, CAST(`co``de` AS BINARY) FROM " + Q_ORIGINAL + " FORCE INDEX (`uk``tenant_code`)"
@@ -178,7 +181,7 @@ class SqlBuilderTest {
 
   @Test
   void resyncDeletesFromGhostByGhostColumnsAndConvertsTextKeysToTheGhostCharset() {
-    SqlBuilder sql = new SqlBuilder(compositePlan());
+    SqlBuilder sql = new SqlBuilder(compositePlan(), MARIADB);
     BoundStatement delete = sql.deleteFromGhost(List.of(FROM, TO));
     assertThat(delete.sql()).isEqualTo("DELETE FROM " + Q_GHOST + " WHERE"
         + " (`te``nant` = ? AND `co``de` = " + GHOST_CODE_PLACEHOLDER + ")"
@@ -220,7 +223,7 @@ class SqlBuilderTest {
 
   @Test
   void singleColumnKeyUsesSimpleRangesAndInLists() {
-    SqlBuilder sql = new SqlBuilder(singleKeyPlan());
+    SqlBuilder sql = new SqlBuilder(singleKeyPlan(), MARIADB);
     KeyTuple one = new KeyTuple(List.of(1L));
     KeyTuple two = new KeyTuple(List.of(2L));
     KeyTuple three = new KeyTuple(List.of(3L));
@@ -240,6 +243,32 @@ class SqlBuilderTest {
   }
 
   @Test
+  void statementsThatDifferBetweenServersFollowTheServerKind() {
+    SqlBuilder onMySql = new SqlBuilder(singleKeyPlan(), MYSQL);
+    KeyTuple one = new KeyTuple(List.of(1L));
+    assertThat(onMySql.copyChunk(one, true, one).sql()).endsWith("(`id` <= ?) FOR SHARE");
+    assertThat(onMySql.insertFromOriginal(List.of(one)).sql()).endsWith("`id` IN (?) FOR SHARE");
+    assertThat(onMySql.copyRange(one, true, one).sql()).endsWith(" FOR SHARE").doesNotContain("LOCK IN SHARE MODE");
+    assertThat(new SqlBuilder(singleKeyPlan(), MARIADB).copyRange(one, true, one).sql()).endsWith(" LOCK IN SHARE MODE");
+    // MySQL 8.0.0 had neither FOR SHARE nor SHOW BINARY LOG STATUS.
+    assertThat(new SqlBuilder(singleKeyPlan(), ServerKind.parse("8.0.0")).copyChunk(one, true, one).sql())
+        .endsWith(" LOCK IN SHARE MODE");
+    assertThat(SqlBuilder.binlogStatus(MYSQL)).isEqualTo("SHOW BINARY LOG STATUS");
+    assertThat(SqlBuilder.binlogStatus(ServerKind.parse("8.0.36-log"))).isEqualTo("SHOW MASTER STATUS");
+    assertThat(SqlBuilder.binlogStatus(MARIADB)).isEqualTo("SHOW MASTER STATUS");
+    assertThat(SqlBuilder.binlogStatus(ServerKind.parse("11.8.9-MariaDB-0+deb13u1"))).isEqualTo("SHOW MASTER STATUS");
+    assertThat(onMySql.lockBothForSwap()).isEqualTo("LOCK TABLES `db`.`t` WRITE, `db`.`_t_gho` WRITE");
+  }
+
+  @Test
+  void checksumsUseOnlyFunctionsEveryServerHas() {
+    SqlBuilder sql = new SqlBuilder(singleKeyPlan(), MYSQL);
+    String checksum = sql.checksumOriginalRange(null, false, null, List.of("o.`v`")).sql();
+    // Debian's MySQL 9.7 has no MD5() and no SHA1().
+    assertThat(checksum).contains("SHA2(").doesNotContain("MD5(").doesNotContain("SHA1(");
+  }
+
+  @Test
   void threeColumnKeyExpandsEveryPrefix() {
     ColumnInfo a = new ColumnInfo("a", 0, "int", "int", null, null, false, false);
     ColumnInfo b = new ColumnInfo("b", 1, "int", "int", null, null, false, false);
@@ -250,7 +279,7 @@ class SqlBuilderTest {
         List.of(new KeyColumn(a, a), new KeyColumn(b, b), new KeyColumn(c, c)),
         List.of(new ColumnPair("a", "a"), new ColumnPair("b", "b"), new ColumnPair("c", "c")),
         List.of(), List.of(), Map.of(), 0);
-    BoundStatement copy = new SqlBuilder(plan).copyChunk(
+    BoundStatement copy = new SqlBuilder(plan, MARIADB).copyChunk(
         new KeyTuple(List.of(1L, 2L, 3L)), false, new KeyTuple(List.of(4L, 5L, 6L)));
     assertThat(copy.sql()).contains(
         "WHERE ((`a` > ?) OR (`a` = ? AND `b` > ?) OR (`a` = ? AND `b` = ? AND `c` > ?))"
@@ -261,7 +290,7 @@ class SqlBuilderTest {
 
   @Test
   void cutOverStatementsQuoteAllTables() {
-    SqlBuilder sql = new SqlBuilder(compositePlan());
+    SqlBuilder sql = new SqlBuilder(compositePlan(), MARIADB);
     assertThat(TableNames.of(DB, TABLE).sentry()).isEqualTo("or`ders$del");
     assertThat(sql.createSentry()).startsWith("CREATE TABLE " + Q_SENTRY + " (")
         .contains("COMMENT='" + SqlBuilder.SENTRY_COMMENT + "'");
@@ -275,7 +304,7 @@ class SqlBuilderTest {
 
   @Test
   void noStatementContainsAnUnquotedIdentifier() {
-    SqlBuilder sql = new SqlBuilder(compositePlan());
+    SqlBuilder sql = new SqlBuilder(compositePlan(), MARIADB);
     List<String> statements = List.of(sql.createGhost(), sql.createChangelog(), sql.createSentry(),
         sql.swapTables(), SqlBuilder.renameSwappedToOld(TableNames.of(DB, TABLE)), sql.lockForCutOver(), sql.edgeKey(true),
         sql.setGhostAutoIncrement(1),

@@ -33,18 +33,28 @@ public final class WriteLoad implements AutoCloseable {
     /** {@code generator} gets a random int and returns one SQL statement to run. */
     public WriteLoad(MariaDbServer server, String database, int threadCount, String sessionTimeZone,
                      IntFunction<String> generator) {
+        this(server, database, threadCount, sessionTimeZone, List.of(), generator);
+    }
+
+    /** As above; each writer's session first runs {@code sessionSetup} (an application's own settings, e.g. sql_mode). */
+    public WriteLoad(MariaDbServer server, String database, int threadCount, String sessionTimeZone,
+                     List<String> sessionSetup, IntFunction<String> generator) {
         threads = IntStream.range(0, threadCount).mapToObj(i -> {
-            Thread thread = new Thread(() -> write(server, database, sessionTimeZone, generator), "writer-" + i);
+            Thread thread = new Thread(() -> write(server, database, sessionTimeZone, sessionSetup, generator), "writer-" + i);
             thread.setDaemon(true);
             return thread;
         }).toList();
         threads.forEach(Thread::start);
     }
 
-    private void write(MariaDbServer server, String database, String sessionTimeZone, IntFunction<String> generator) {
+    private void write(MariaDbServer server, String database, String sessionTimeZone, List<String> sessionSetup,
+                       IntFunction<String> generator) {
         try (Connection connection = server.connect(database); Statement statement = connection.createStatement()) {
             statement.execute("SET SESSION time_zone = '" + sessionTimeZone + "'");
             statement.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+            for (String setup : sessionSetup) {
+                statement.execute(setup);
+            }
             while (running.get()) {
                 String sql = generator.apply(ThreadLocalRandom.current().nextInt(Integer.MAX_VALUE));
                 try {

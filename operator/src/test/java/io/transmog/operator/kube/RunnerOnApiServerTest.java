@@ -26,6 +26,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.transmog.engine.MigrationStatus;
 import io.transmog.engine.Migrator;
 import io.transmog.engine.StatusTracker;
+import io.transmog.engine.db.ServerKind;
 import io.transmog.engine.inspect.Inspector;
 import io.transmog.engine.inspect.MigrationPlan;
 import io.transmog.engine.sql.AlterClauses;
@@ -259,7 +260,7 @@ class RunnerOnApiServerTest extends KubeTestSupport {
             try (var connection = db.server.connect(env.schema)) {
                 MigrationPlan plan = new Inspector(connection).plan(TableNames.of(env.schema, "customers"),
                         AlterClauses.parse(ALTER), false, false);
-                changelog = new SqlBuilder(plan).createChangelog();
+                changelog = new SqlBuilder(plan, ServerKind.of(connection)).createChangelog();
             }
             db.execute(env.schema, "CREATE TABLE _customers_gho LIKE customers",
                     "ALTER TABLE _customers_gho " + ALTER,
