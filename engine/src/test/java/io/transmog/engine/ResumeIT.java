@@ -80,7 +80,7 @@ class ResumeIT {
                 switch (point) {
                     case DURING_COPY, DURING_COPY_BY_GTID -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4, 300);
                     case DURING_HEAVY_APPLY -> first.awaitStdoutLine(line -> number(ROWS_COPIED, line) > ROWS / 4
-                            && number(EVENTS_APPLIED, line) > 10_000, 300);
+                            && number(EVENTS_APPLIED, line) > 10_000, 600);
                     case AWAITING_CUT_OVER -> first.awaitStdoutLine(line -> line.contains("\"phase\":\"AwaitingCutOver\""), 180);
                     default -> { }
                 }
