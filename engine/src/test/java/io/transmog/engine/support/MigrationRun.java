@@ -25,6 +25,8 @@ public final class MigrationRun {
     private final Controls controls;
     private final StatusTracker status;
     private final List<Phase> phases = new CopyOnWriteArrayList<>();
+    /** When each phase was first entered (System.nanoTime()). */
+    private final java.util.Map<Phase, Long> entered = new java.util.concurrent.ConcurrentHashMap<>();
     private final CompletableFuture<MigrationStatus> result;
 
     private MigrationRun(MigrationConfig config, Controls controls) {
@@ -33,6 +35,7 @@ public final class MigrationRun {
         status.addListener(s -> {
             if (phases.isEmpty() || phases.get(phases.size() - 1) != s.phase()) {
                 phases.add(s.phase());
+                entered.putIfAbsent(s.phase(), System.nanoTime());
             }
         });
         this.migrator = new Migrator(config, controls, status);
@@ -65,6 +68,11 @@ public final class MigrationRun {
 
     public List<Phase> phases() {
         return List.copyOf(phases);
+    }
+
+    /** When the migration first entered {@code phase}, in System.nanoTime(); empty if it never did. */
+    public java.util.Optional<Long> enteredAt(Phase phase) {
+        return java.util.Optional.ofNullable(entered.get(phase));
     }
 
     public void awaitPhase(Phase phase, Duration timeout) {
