@@ -42,8 +42,14 @@ public final class MigrationRun {
         this.result = CompletableFuture.supplyAsync(migrator::run);
     }
 
+    /**
+     * How the tests' migrations log in. On MySQL, without TLS, caching_sha2_password needs the server's RSA key
+     * whenever the server has not cached the password, as after every restart (ThrottlingIT restarts a replica):
+     * there, as a deployment without TLS would, the driver may fetch it.
+     */
     public static ConnectionConfig connection(MariaDbServer server, String database) {
-        return new ConnectionConfig(server.host(), server.port(), server.user(), server.password(), database);
+        return new ConnectionConfig(server.host(), server.port(), server.user(), server.password(), database)
+                .withAllowPublicKeyRetrieval(server.isMySql());
     }
 
     /** Starts a migration with test-friendly defaults; {@code customize} may change any option. */
