@@ -75,7 +75,7 @@ class MariaDbServerTest {
         "INSERT INTO t SELECT a.seq * 1000000 + b.seq, 0 FROM seq_1_to_3 a JOIN seq_1_to_2 AS b");
     assertThat(server.queryString(db, "SELECT CONCAT(COUNT(*), ' ', MIN(id), ' ', SUM(id < 200000))"
         + " FROM t")).isEqualTo("200006 0 200000");
-    assertThat(server.queryLong(null, "SELECT COUNT(*) FROM seq_5_to_5")).isEqualTo(1);
+    assertThat(server.queryLong(db, "SELECT COUNT(*) FROM seq_5_to_5")).isEqualTo(1);
     // Names that merely look alike are left alone.
     assertThat(server.portable("SELECT 'seq_1_to_2x', seq_in_index FROM s"))
         .isEqualTo("SELECT 'seq_1_to_2x', seq_in_index FROM s");
