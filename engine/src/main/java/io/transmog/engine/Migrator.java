@@ -234,6 +234,7 @@ public final class Migrator {
                 }
             }
             MigrationPlan plan = inspector.plan(names, alter, config.approveRenamedColumns(), config.exactRowCount());
+            inspector.checkJsonLogging(server, plan.original());
             resumeFrom = config.initiallyDropGhostTable() ? Optional.empty()
                     : Resumption.find(connection, plan, config.startOverIfBinlogPurged(), config.startOverAdvice());
             requireFree(inspector, names.old(), config.initiallyDropOldTable(), "--initially-drop-old-table");
@@ -393,6 +394,8 @@ public final class Migrator {
         private final Checkpointer checkpointer;
         private final Applier applier;
         private final RowCopier copier;
+        /** A checkpoint waiting for the applier to pass its boundary; see {@link #checkpointIfDue()}. */
+        private CheckpointCandidate candidate;
 
         Loop(BinlogStreamer streamer, Throttler throttler, Changelog changelog, ChangedKeys changedKeys,
              Checkpointer checkpointer, Applier applier, RowCopier copier) {
@@ -608,21 +611,38 @@ public final class Migrator {
 
         /**
          * A checkpoint is consistent only if every change before its binlog position is in
-         * the ghost: take the last transaction boundary the stream passed, then apply every
-         * key pending now (which includes all keys of events up to that boundary).
+         * the ghost: take the last transaction boundary the stream passed; the keys pending
+         * then include all keys of events up to it, and they are the oldest pending, so once
+         * that many more keys have been applied the boundary is consistent. Until then the
+         * boundary waits as a candidate while the loop goes on: applying the whole backlog
+         * right away, as before, held the copy still for as long as the backlog took under a
+         * write storm (seconds per checkpoint, one every second), against the loop's promise
+         * that the copy always advances. The checkpoint then pairs that boundary with the
+         * copy's progress at the time it is written: a resumed stream replays every change
+         * since the boundary, and re-syncs read rows afresh, so an older boundary is safe.
          */
         private void checkpointIfDue() throws SQLException {
-            if (checkpointer.due(copier.rowsCopied())) {
-                checkpoint();
+            if (candidate == null && checkpointer.due(copier.rowsCopied())) {
+                String gtid = streamer.transactionBoundaryGtid();
+                BinlogPosition boundary = streamer.transactionBoundary();
+                candidate = new CheckpointCandidate(boundary, gtid, applier.keysApplied() + changedKeys.size());
+            }
+            if (candidate != null && applier.keysApplied() >= candidate.appliedMark()) {
+                CrashPoints.reached(CrashPoints.CHECKPOINT);
+                checkpointer.write(candidate.boundary(), candidate.gtid(), copier.copiedUpTo(), copier.isDone(),
+                        copier.rowsCopied(), applier.keysApplied());
+                candidate = null;
             }
         }
 
+        /** A checkpoint now, applying every pending key first: at the end of the copy. */
         private void checkpoint() throws SQLException {
             String gtid = streamer.transactionBoundaryGtid();
             BinlogPosition boundary = streamer.transactionBoundary();
             applier.applyPending(config.dmlBatchSize());
             CrashPoints.reached(CrashPoints.CHECKPOINT);
             checkpointer.write(boundary, gtid, copier.copiedUpTo(), copier.isDone(), copier.rowsCopied(), applier.keysApplied());
+            candidate = null;
         }
 
         private void serveCatchUp() throws Exception {
@@ -774,6 +794,10 @@ public final class Migrator {
                     : "MySQL error " + sql.getErrorCode() + ": " + sql.getMessage();
         }
         return e.getClass().getSimpleName() + ": " + e.getMessage();
+    }
+
+    /** A binlog boundary whose changes are all applied once the applier's count reaches {@code appliedMark}. */
+    private record CheckpointCandidate(BinlogPosition boundary, String gtid, long appliedMark) {
     }
 
     /** The migration was asked to stop: clean up and end in Cancelled. */

@@ -63,6 +63,67 @@ class GeneratedKeyIT {
         server.execute(null, "DROP DATABASE `" + database + "`");
     }
 
+    /**
+     * MySQL's sql_generate_invisible_primary_key gives a table created without a primary key an invisible one,
+     * {@code my_row_id}: it is the table's only key, so the migration chunks and re-syncs by it, copies it with the
+     * rows, and the new table keeps it (with its counter) invisible.
+     */
+    @Test
+    @RequiresServer(ServerFlavor.MYSQL_9_7)
+    void aTableWhoseOnlyKeyIsAGeneratedInvisiblePrimaryKeyMigratesUnderWrites() throws Exception {
+        MariaDbServer server = MariaDbServer.shared();
+        String database = server.createDatabase("gipk");
+        server.execute(database, "SET SESSION sql_generate_invisible_primary_key = ON",
+                "CREATE TABLE t (v INT NOT NULL, w VARCHAR(20))",
+                "INSERT INTO t (v, w) SELECT seq, CONCAT('w', seq) FROM seq_1_to_3000");
+        assertThat(gipk(server, database)).isEqualTo("bigint unsigned auto_increment INVISIBLE");
+        assertThat(server.queryString(database, "SELECT GROUP_CONCAT(COLUMN_NAME) FROM information_schema.STATISTICS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND INDEX_NAME = 'PRIMARY'")).isEqualTo("my_row_id");
+        Controls controls = MigrationRun.controls(100);
+        controls.setPostponeCutOver(true);
+        MigrationRun run;
+        try (WriteLoad load = new WriteLoad(server, database, 2, "+00:00", random -> {
+            int id = 1 + random % 3500;
+            return switch (random % 4) {
+                case 0 -> "INSERT INTO t (v, w) VALUES (" + random % 1000 + ", 'new')";
+                case 1 -> "UPDATE t SET w = CONCAT('u', " + random % 1000 + ") WHERE my_row_id = " + id;
+                case 2 -> "UPDATE t SET v = v + 1 WHERE my_row_id = " + id;
+                default -> "DELETE FROM t WHERE my_row_id = " + id;
+            };
+        })) {
+            run = MigrationRun.start(server, database, "t", "ADD COLUMN x INT NOT NULL DEFAULT 9, MODIFY w VARCHAR(40)",
+                    controls, b -> b);
+            run.awaitPhase(Phase.AwaitingCutOver, Duration.ofMinutes(2));
+            load.stop();
+            assertThat(load.unexpectedErrors()).isEmpty();
+        }
+        run.catchUp();
+        assertThat(run.snapshot().plan()).contains("chunking key:     PRIMARY (`my_row_id`)");
+        List<String> columns = List.of("my_row_id", "v", "w");
+        try (Connection connection = server.connect(database)) {
+            assertThat(TableComparison.firstDifference(connection, database, "t", columns, "_t_gho", columns,
+                    List.of("my_row_id"))).isNull();
+        }
+        controls.setPostponeCutOver(false);
+        MigrationStatus result = run.finish(Duration.ofMinutes(1));
+        assertThat(result.phase()).as(result.message()).isEqualTo(Phase.Succeeded);
+        try (Connection connection = server.connect(database)) {
+            assertThat(TableComparison.firstDifference(connection, database, "_t_del", columns, "t", columns,
+                    List.of("my_row_id"))).isNull();
+        }
+        assertThat(gipk(server, database)).as("still invisible").isEqualTo("bigint unsigned auto_increment INVISIBLE");
+        // New rows continue the counter instead of reusing ids of deleted rows.
+        long before = server.queryLong(database, "SELECT MAX(my_row_id) FROM _t_del");
+        server.execute(database, "INSERT INTO t (v, w) VALUES (1, 'after')");
+        assertThat(server.queryLong(database, "SELECT my_row_id FROM t WHERE w = 'after'")).isGreaterThan(before);
+        server.execute(null, "DROP DATABASE `" + database + "`");
+    }
+
+    private static String gipk(MariaDbServer server, String database) {
+        return server.queryString(database, "SELECT CONCAT(COLUMN_TYPE, ' ', EXTRA) FROM information_schema.COLUMNS"
+                + " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 't' AND COLUMN_NAME = 'my_row_id'");
+    }
+
     @Test
     void aVirtualGeneratedUniqueKeyIsRefusedNamingWhy() throws Exception {
         MariaDbServer server = MariaDbServer.shared();

@@ -150,6 +150,11 @@ class ThrottlingIT {
      * {@code db.table}. Heartbeats to the changelog table and the application's writes
      * show up under their own names, so a table can be proven untouched on a busy server.
      */
+    /** MariaDB keeps status variables in information_schema; MySQL moved them to performance_schema. */
+    private static String globalStatus(MariaDbServer server) {
+        return server.isMySql() ? "performance_schema.global_status" : "information_schema.GLOBAL_STATUS";
+    }
+
     static final class Binlog {
         private static final Pattern TABLE = Pattern.compile("\\((.+)\\)\\s*$");
 
@@ -158,7 +163,7 @@ class ThrottlingIT {
 
         static Position current(MariaDbServer server) throws SQLException {
             try (Connection c = server.connect(null); Statement s = c.createStatement();
-                 ResultSet rs = s.executeQuery("SHOW MASTER STATUS")) {
+                 ResultSet rs = s.executeQuery(server.isMySql() ? "SHOW BINARY LOG STATUS" : "SHOW MASTER STATUS")) {
                 rs.next();
                 return new Position(rs.getString("File"), rs.getLong("Position"));
             }
@@ -230,7 +235,7 @@ class ThrottlingIT {
             await().atMost(Duration.ofSeconds(10)).until(() -> !String.valueOf(run.snapshot().throttleReason()).contains(replicaName));
             assertThat(run.snapshot().replicaLagMillis()).isLessThan(500);
 
-            replica.execute(null, "STOP SLAVE SQL_THREAD");
+            replica.execute(null, replica.isMySql() ? "STOP REPLICA SQL_THREAD" : "STOP SLAVE SQL_THREAD");
             long stopped = System.nanoTime();
             await().atMost(Duration.ofSeconds(2)).pollInterval(Duration.ofMillis(10))
                     .until(() -> String.valueOf(run.snapshot().throttleReason()).contains(replicaName));
@@ -247,7 +252,7 @@ class ThrottlingIT {
             assertThat(run.snapshot().rowsCopied()).as("rows copied while throttled").isEqualTo(copied);
             assertThat(run.snapshot().replicaLagMillis()).isGreaterThan(1000);
 
-            replica.execute(null, "START SLAVE SQL_THREAD");
+            replica.execute(null, replica.isMySql() ? "START REPLICA SQL_THREAD" : "START SLAVE SQL_THREAD");
             long started = System.nanoTime();
             await().atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(10))
                     .until(() -> !String.valueOf(run.snapshot().throttleReason()).contains(replicaName));
@@ -385,8 +390,8 @@ class ThrottlingIT {
         }
         assertThat(tableExists(primary, database, "_t_gho")).isTrue();
 
-        long connected = primary.queryLong(null, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
-                + " WHERE VARIABLE_NAME = 'THREADS_CONNECTED'");
+        long connected = primary.queryLong(null, "SELECT VARIABLE_VALUE FROM " + globalStatus(primary)
+                + " WHERE UPPER(VARIABLE_NAME) = 'THREADS_CONNECTED'");
         controls.setCriticalLoad(LoadThresholds.parse("critical-load", "Threads_connected=" + (connected + 4)));
         Thread.sleep(1500);
         assertThat(run.snapshot().phase()).as("still running below the critical load").isEqualTo(Phase.Copying);
@@ -428,8 +433,8 @@ class ThrottlingIT {
             run.awaitPhase(Phase.Copying, Duration.ofSeconds(30));
             await().atMost(Duration.ofSeconds(30)).until(() -> run.snapshot().rowsCopied() > 3_000);
 
-            long connected = primary.queryLong(null, "SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS"
-                    + " WHERE VARIABLE_NAME = 'THREADS_CONNECTED'");
+            long connected = primary.queryLong(null, "SELECT VARIABLE_VALUE FROM " + globalStatus(primary)
+                    + " WHERE UPPER(VARIABLE_NAME) = 'THREADS_CONNECTED'");
             controls.setCriticalLoad(LoadThresholds.parse("critical-load", "Threads_connected=" + (connected + 4)));
             List<Connection> extra = new ArrayList<>();
             for (int i = 0; i < 8; i++) {

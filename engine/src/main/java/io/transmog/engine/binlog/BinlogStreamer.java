@@ -8,10 +8,9 @@ import com.github.shyiko.mysql.binlog.event.EventType;
 import com.github.shyiko.mysql.binlog.event.QueryEventData;
 import com.github.shyiko.mysql.binlog.event.RotateEventData;
 import com.github.shyiko.mysql.binlog.event.TableMapEventData;
+import com.github.shyiko.mysql.binlog.event.TransactionPayloadEventData;
 import com.github.shyiko.mysql.binlog.event.UpdateRowsEventData;
 import com.github.shyiko.mysql.binlog.event.WriteRowsEventData;
-import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
-import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer.CompatibilityMode;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.ConnectionConfig;
 import io.transmog.engine.inspect.ColumnInfo;
@@ -30,6 +29,7 @@ import io.transmog.engine.db.TlsMaterial;
 import javax.net.ssl.SSLSocket;
 import java.net.SocketException;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -47,6 +47,7 @@ import java.util.regex.Pattern;
  */
 public final class BinlogStreamer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BinlogStreamer.class);
+    private static final Pattern TAG = Pattern.compile(":[A-Za-z_]");
     private static final Pattern TRANSACTION_CONTROL = Pattern.compile(
             "^\\s*(BEGIN|COMMIT|ROLLBACK|XA\\s|SAVEPOINT|RELEASE)", Pattern.CASE_INSENSITIVE);
 
@@ -98,8 +99,12 @@ public final class BinlogStreamer implements AutoCloseable {
     public void start(BinlogPosition from, String gtidSet) {
         position = from;
         transactionBoundary = from;
-        gtidMode = !gtidSet.isEmpty();
-        boundaryGtid = gtidSet;
+        gtidMode = !gtidSet.isEmpty() && !hasTags(gtidSet);
+        if (!gtidSet.isEmpty() && !gtidMode) {
+            LOG.warn("table={} phase=streaming the GTID set has tagged GTIDs, which the binlog client cannot send:"
+                    + " streaming by file:position instead of --gtid", names.original());
+        }
+        boundaryGtid = gtidMode ? gtidSet : "";
         BinaryLogClient binlogClient = new BinaryLogClient(config.host(), config.port(), config.user(), config.password());
         binlogClient.setServerId(serverId);
         binlogClient.setBinlogFilename(from.file());
@@ -119,11 +124,7 @@ public final class BinlogStreamer implements AutoCloseable {
                 }
             });
         }
-        EventDeserializer deserializer = new EventDeserializer();
-        // Exact bytes for strings, microseconds for temporals, zero dates kept visible.
-        deserializer.setCompatibilityMode(CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY,
-                CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO, CompatibilityMode.INVALID_DATE_AND_TIME_AS_MIN_VALUE);
-        binlogClient.setEventDeserializer(deserializer);
+        binlogClient.setEventDeserializer(EventDecoding.deserializer());
         binlogClient.registerEventListener(this::onEvent);
         binlogClient.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
             @Override
@@ -197,8 +198,9 @@ public final class BinlogStreamer implements AutoCloseable {
             EventType type = header.getEventType();
             if (header.getNextPosition() > 0 && type != EventType.ROTATE) {
                 position = new BinlogPosition(position.file(), header.getNextPosition());
-                if (type == EventType.XID || isCommit(event)) {
-                    // The client adds a transaction's GTID to its set before its listeners see the commit.
+                // A compressed transaction's payload holds the whole transaction, up to its commit. The client adds a
+                // transaction's GTID to its set before its listeners see the commit.
+                if (type == EventType.XID || type == EventType.TRANSACTION_PAYLOAD || isCommit(event)) {
                     boundaryGtid = gtidMode ? client.getGtidSet() : "";
                     transactionBoundary = position;
                 }
@@ -210,9 +212,39 @@ public final class BinlogStreamer implements AutoCloseable {
         }
     }
 
+    /** MySQL 8.3+ writes a tagged GTID as {@code uuid:tag:1-3}: after the UUID, a part that starts with a letter. */
+    static boolean hasTags(String gtidSet) {
+        return TAG.matcher(gtidSet).find();
+    }
+
     private void handle(Event event) throws InterruptedException {
         EventType type = event.getHeader().getEventType();
-        if (type == EventType.ROTATE) {
+        if (type == EventType.UNKNOWN) {
+            // An event type 0.30.1 does not know, above all MySQL 8.3+'s tagged GTID event (GTID_TAGGED_LOG_EVENT),
+            // which precedes a transaction run with SET gtid_next = 'AUTOMATIC:<tag>'. The client cannot add that
+            // transaction to its GTID set, and a resume from a set without it would replay it: from here on
+            // checkpoints record no set, so a resume goes by file and offset, which the event header always carries.
+            if (gtidMode) {
+                gtidMode = false;
+                LOG.warn("table={} phase=streaming binlog event at {} carries no GTID the stream can read (likely a"
+                        + " tagged GTID): checkpoints record file:position only from here on", names.original(), position);
+            }
+        } else if (type == EventType.TRANSACTION_PAYLOAD) {
+            // A compressed transaction (binlog_transaction_compression): its events, decoded like all others.
+            TransactionPayloadEventData payload = event.getData();
+            for (Event inner : payload.getUncompressedEvents()) {
+                handle(inner);
+            }
+        } else if (type == EventType.PARTIAL_UPDATE_ROWS_EVENT) {
+            EventDecoding.PartialRowsUpdate partial = event.getData();
+            TableMapEventData table = tables.get(partial.tableId());
+            if (table != null && isOriginal(table)) {
+                throw new MigrationException("an UPDATE of " + names.qualifiedOriginal() + " was logged as a partial JSON"
+                        + " update (binlog_row_value_options=PARTIAL_JSON), whose row images the binlog library cannot"
+                        + " read: the changed row is unknown, so the migration stops. Set binlog_row_value_options=''"
+                        + " globally and in the sessions that write the table, then run the migration again");
+            }
+        } else if (type == EventType.ROTATE) {
             RotateEventData rotate = event.getData();
             position = new BinlogPosition(rotate.getBinlogFilename(), rotate.getBinlogPosition());
         } else if (type == EventType.TABLE_MAP) {
@@ -224,18 +256,12 @@ public final class BinlogStreamer implements AutoCloseable {
             }
         } else if (EventType.isWrite(type)) {
             WriteRowsEventData data = event.getData();
-            onRows(data.getTableId(), data.getRows());
+            onRows(data.getTableId(), data.getIncludedColumns(), data.getRows());
         } else if (EventType.isUpdate(type)) {
-            UpdateRowsEventData data = event.getData();
-            List<Serializable[]> rows = new ArrayList<>();
-            for (Map.Entry<Serializable[], Serializable[]> change : data.getRows()) {
-                rows.add(change.getKey());
-                rows.add(change.getValue());
-            }
-            onRows(data.getTableId(), rows);
+            onUpdate(event.getData());
         } else if (EventType.isDelete(type)) {
             DeleteRowsEventData data = event.getData();
-            onRows(data.getTableId(), data.getRows());
+            onRows(data.getTableId(), data.getIncludedColumns(), data.getRows());
         } else if (type == EventType.QUERY) {
             QueryEventData query = event.getData();
             if (touchesOriginal(query)) {
@@ -245,31 +271,97 @@ public final class BinlogStreamer implements AutoCloseable {
         }
     }
 
-    private void onRows(long tableId, List<Serializable[]> rows) throws InterruptedException {
+    private void onRows(long tableId, BitSet included, List<Serializable[]> rows) throws InterruptedException {
         TableMapEventData table = tables.get(tableId);
         if (table == null) {
             return;
         }
         if (isOriginal(table)) {
+            int[] positions = keyPositions(included);
+            requireKey(positions);
             for (Serializable[] row : rows) {
-                List<Object> values = new ArrayList<>(keyOrdinals.length);
-                for (int i = 0; i < keyOrdinals.length; i++) {
-                    values.add(keyColumns.get(i).fromBinlog(row[keyOrdinals[i]]));
-                }
-                if (!changedKeys.add(new KeyTuple(values))) {
+                if (!changedKeys.add(key(row, positions, null, null))) {
                     return;
                 }
             }
             rowEvents.addAndGet(rows.size());
-        } else if (table.getDatabase().equals(names.database()) && table.getTable().equals(names.changelog())) {
-            for (Serializable[] row : rows) {
-                changelog.onRow(Changelog.stringValue(row[CHANGELOG_HINT]), Changelog.stringValue(row[CHANGELOG_VALUE]));
+        } else if (isChangelog(table)) {
+            rows.forEach(this::onChangelogRow);
+        }
+    }
+
+    /** Changelog rows are written by this engine's own sessions, with full row images. */
+    private void onChangelogRow(Serializable[] row) {
+        changelog.onRow(Changelog.stringValue(row[CHANGELOG_HINT]), Changelog.stringValue(row[CHANGELOG_VALUE]));
+    }
+
+    /**
+     * Both keys of every changed row of the original: the row may have moved to another key. Changelog rows are
+     * upserted (heartbeats, markers, checkpoints): their new values are read.
+     */
+    private void onUpdate(UpdateRowsEventData data) throws InterruptedException {
+        TableMapEventData table = tables.get(data.getTableId());
+        if (table != null && isChangelog(table)) {
+            data.getRows().forEach(change -> onChangelogRow(change.getValue()));
+        }
+        if (table == null || !isOriginal(table)) {
+            return;
+        }
+        int[] before = keyPositions(data.getIncludedColumnsBeforeUpdate());
+        int[] after = keyPositions(data.getIncludedColumns());
+        requireKey(before);
+        for (Map.Entry<Serializable[], Serializable[]> change : data.getRows()) {
+            KeyTuple oldKey = key(change.getKey(), before, null, null);
+            // A key column missing from the after image (a MINIMAL image) did not change: its old value holds.
+            if (!changedKeys.add(oldKey) || !changedKeys.add(key(change.getValue(), after, change.getKey(), before))) {
+                return;
+            }
+        }
+        rowEvents.addAndGet(2L * data.getRows().size());
+    }
+
+    /**
+     * Where each key column is in a row of an event whose image holds {@code included} columns (-1: not there).
+     * The library hands over only the included columns, in table order: a FULL image holds all of them; a session
+     * with binlog_row_image=MINIMAL or NOBLOB logs fewer, and counting by ordinal would read the wrong column.
+     */
+    private int[] keyPositions(BitSet included) {
+        int[] positions = new int[keyOrdinals.length];
+        for (int i = 0; i < keyOrdinals.length; i++) {
+            int ordinal = keyOrdinals[i];
+            positions[i] = included == null ? ordinal : included.get(ordinal) ? included.get(0, ordinal).cardinality() : -1;
+        }
+        return positions;
+    }
+
+    private void requireKey(int[] positions) {
+        for (int i = 0; i < positions.length; i++) {
+            if (positions[i] < 0) {
+                throw new MigrationException("a row event of " + names.qualifiedOriginal() + " lacks the chunking key column "
+                        + io.transmog.engine.sql.Identifiers.quote(keyColumns.get(i).original().name())
+                        + ": a session wrote the table with binlog_row_image=MINIMAL (or NOBLOB), so the changed row is"
+                        + " unknown and the migration stops. Keep binlog_row_image=FULL in every session that writes the"
+                        + " table (or migrate by its primary key), then run the migration again");
             }
         }
     }
 
+    /** The key of {@code row}; a column it lacks comes from {@code fallback}'s row, which must have it. */
+    private KeyTuple key(Serializable[] row, int[] positions, Serializable[] fallback, int[] fallbackPositions) {
+        List<Object> values = new ArrayList<>(positions.length);
+        for (int i = 0; i < positions.length; i++) {
+            Serializable raw = positions[i] >= 0 ? row[positions[i]] : fallback[fallbackPositions[i]];
+            values.add(keyColumns.get(i).fromBinlog(raw));
+        }
+        return new KeyTuple(values);
+    }
+
     private boolean isOriginal(TableMapEventData table) {
         return table.getDatabase().equals(names.database()) && table.getTable().equals(names.original());
+    }
+
+    private boolean isChangelog(TableMapEventData table) {
+        return table.getDatabase().equals(names.database()) && table.getTable().equals(names.changelog());
     }
 
     /**

@@ -21,8 +21,8 @@ import java.util.Optional;
  * copying a chunk twice, as after a crash, is harmless.
  */
 public final class RowCopier {
-    /** Copies of one chunk before rows still missing after a duplicate on another unique key are a real collision. */
-    private static final int COLLISION_CHECKS = 3;
+    /** Copy runs after which rows still missing from the ghost are a real collision, not a race with writers. */
+    private static final int COLLISION_RUNS = 3;
     private final Connection connection;
     private final SqlBuilder sql;
     private final List<KeyColumn> key;
@@ -95,15 +95,8 @@ public final class RowCopier {
             try (PreparedStatement copy = sql.copyChunk(from, fromInclusive, end).prepare(connection)) {
                 long inserted = copy.executeLargeUpdate();
                 Warnings.Duplicates duplicates = Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
-                // A row a writer adds to the chunk's range after the INSERT read it (no gap locks in READ COMMITTED)
-                // also looks missing: copy the chunk again, which takes it, and count again. A real collision on a
-                // new unique key stays missing however often the chunk is copied.
-                for (int check = 1; duplicates.onOtherKey() != null && countMissing(from, fromInclusive, end) > 0; check++) {
-                    if (check == COLLISION_CHECKS) {
-                        throw Warnings.duplicate("copying rows", duplicates.onOtherKey());
-                    }
-                    inserted = copy.executeLargeUpdate();
-                    duplicates = Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
+                if (duplicates.onOtherKey() != null) {
+                    inserted += requireNoCollision(copy, from, fromInclusive, end, duplicates.onOtherKey());
                 }
                 connection.commit();
                 // Rows the applier had written already count as copied: progress is rows covered.
@@ -119,7 +112,28 @@ public final class RowCopier {
         return covered;
     }
 
-    /** Chunk rows the ghost lacks; asked inside the copy's transaction, while its share locks hold the chunk still. */
+    /**
+     * After a copy that skipped rows as duplicates on a unique key other than the chunking key: each was either a row
+     * the applier had already written (harmless) or a row that really collides with another on the altered table's
+     * key. Then chunk rows are missing from the ghost. But at READ COMMITTED (see the constructor) no gap locks hold
+     * the chunk's range, so a row a writer inserted into it (or moved into it) after the copy read the range is missing
+     * too, for the moment: the binlog brings it. So the copy statement runs again, picking up such rows, until nothing
+     * is missing; a real collision stays missing however often it runs. Returns the rows the extra runs inserted.
+     */
+    private long requireNoCollision(PreparedStatement copy, KeyTuple from, boolean fromInclusive, KeyTuple to,
+                                    String duplicate) throws SQLException {
+        long inserted = 0;
+        for (int run = 1; countMissing(from, fromInclusive, to) > 0; run++) {
+            if (run > COLLISION_RUNS) {
+                throw Warnings.duplicate("copying rows", duplicate);
+            }
+            inserted += copy.executeLargeUpdate();
+            Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
+        }
+        return inserted;
+    }
+
+    /** Chunk rows the ghost lacks; asked inside the copy's transaction, while its share locks hold the copied rows. */
     private long countMissing(KeyTuple from, boolean fromInclusive, KeyTuple to) throws SQLException {
         try (PreparedStatement statement = sql.countMissingFromGhost(from, fromInclusive, to).prepare(connection);
              ResultSet rs = statement.executeQuery()) {

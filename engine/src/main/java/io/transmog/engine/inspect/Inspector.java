@@ -76,6 +76,23 @@ public final class Inspector {
         }
     }
 
+    /**
+     * MySQL's {@code binlog_row_value_options=PARTIAL_JSON} logs in-place JSON edits as PARTIAL_UPDATE_ROWS events,
+     * which the binlog library cannot read: refused up front when it is the server's default and the table has a
+     * JSON column (only those are logged that way). A session that sets it on its own is caught by the stream.
+     */
+    public void checkJsonLogging(io.transmog.engine.db.ServerKind server, TableSchema table) throws SQLException {
+        if (!server.isMySql() || table.columns().stream().noneMatch(c -> "json".equals(c.dataType()))) {
+            return;
+        }
+        String options = variable("binlog_row_value_options");
+        if (options.toUpperCase(Locale.ROOT).contains("PARTIAL_JSON")) {
+            throw new MigrationException("binlog_row_value_options is " + options + ": updates of the table's JSON columns"
+                    + " would be logged as partial JSON updates, which the binlog reader cannot decode, so their changes"
+                    + " would be missed; SET GLOBAL binlog_row_value_options = '' (and in my.cnf) for the migration");
+        }
+    }
+
     private String variable(String name) throws SQLException {
         return Database.queryString(connection, "SELECT @@GLOBAL." + name).orElse("");
     }

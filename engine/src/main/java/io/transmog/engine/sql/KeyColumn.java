@@ -57,6 +57,11 @@ public final class KeyColumn {
         return kind;
     }
 
+    /**
+     * Only these types can be decoded from a row event as a key. JSON, which MySQL logs in its binary form, is not
+     * among them and needs not be: no server indexes a JSON column itself, only generated columns over it, and
+     * those are logged in their own types.
+     */
     static Kind kindOf(ColumnInfo column) {
         return switch (column.dataType()) {
             case "tinyint", "smallint", "mediumint", "int", "integer", "bigint" -> Kind.INTEGER;

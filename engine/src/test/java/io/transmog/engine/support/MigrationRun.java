@@ -25,6 +25,8 @@ public final class MigrationRun {
     private final Controls controls;
     private final StatusTracker status;
     private final List<Phase> phases = new CopyOnWriteArrayList<>();
+    /** When each phase was first entered (System.nanoTime()). */
+    private final java.util.Map<Phase, Long> entered = new java.util.concurrent.ConcurrentHashMap<>();
     private final CompletableFuture<MigrationStatus> result;
 
     private MigrationRun(MigrationConfig config, Controls controls) {
@@ -33,14 +35,21 @@ public final class MigrationRun {
         status.addListener(s -> {
             if (phases.isEmpty() || phases.get(phases.size() - 1) != s.phase()) {
                 phases.add(s.phase());
+                entered.putIfAbsent(s.phase(), System.nanoTime());
             }
         });
         this.migrator = new Migrator(config, controls, status);
         this.result = CompletableFuture.supplyAsync(migrator::run);
     }
 
+    /**
+     * How the tests' migrations log in. On MySQL, without TLS, caching_sha2_password needs the server's RSA key
+     * whenever the server has not cached the password, as after every restart (ThrottlingIT restarts a replica):
+     * there, as a deployment without TLS would, the driver may fetch it.
+     */
     public static ConnectionConfig connection(MariaDbServer server, String database) {
-        return new ConnectionConfig(server.host(), server.port(), server.user(), server.password(), database);
+        return new ConnectionConfig(server.host(), server.port(), server.user(), server.password(), database)
+                .withAllowPublicKeyRetrieval(server.isMySql());
     }
 
     /** Starts a migration with test-friendly defaults; {@code customize} may change any option. */
@@ -70,6 +79,11 @@ public final class MigrationRun {
 
     public List<Phase> phases() {
         return List.copyOf(phases);
+    }
+
+    /** When the migration first entered {@code phase}, in System.nanoTime(); empty if it never did. */
+    public java.util.Optional<Long> enteredAt(Phase phase) {
+        return java.util.Optional.ofNullable(entered.get(phase));
     }
 
     public void awaitPhase(Phase phase, Duration timeout) {
