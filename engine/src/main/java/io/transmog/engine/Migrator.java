@@ -234,7 +234,7 @@ public final class Migrator {
                 }
             }
             MigrationPlan plan = inspector.plan(names, alter, config.approveRenamedColumns(), config.exactRowCount());
-            inspector.checkJsonLogging(server, plan.original());
+            inspector.checkBinlogDecoding(server, plan.original());
             resumeFrom = config.initiallyDropGhostTable() ? Optional.empty()
                     : Resumption.find(connection, plan, config.startOverIfBinlogPurged(), config.startOverAdvice());
             requireFree(inspector, names.old(), config.initiallyDropOldTable(), "--initially-drop-old-table");

@@ -132,6 +132,25 @@ class BinlogVariantsIT {
 
     @Test
     @RequiresServer(ServerFlavor.MYSQL_9_7)
+    void vectorColumnsElsewhereDoNotStopTheStreamAndAVectorTableIsRefused() throws Exception {
+        // MySQL 9's VECTOR is a binlog column type the library cannot decode; any table may have one.
+        MariaDbServer server = MariaDbServer.shared();
+        String elsewhere = server.createDatabase("vectors");
+        server.execute(elsewhere, "CREATE TABLE vec (id INT AUTO_INCREMENT PRIMARY KEY, emb VECTOR(3))");
+        migrateUnderWrites(server, "beside_vectors", List.of(), random -> random % 3 == 0
+                ? "INSERT INTO `" + elsewhere + "`.vec (emb) VALUES (STRING_TO_VECTOR('[1, " + random + ", -1.5]'))"
+                : randomWrite(random), b -> b);
+        assertThat(server.queryLong(elsewhere, "SELECT COUNT(*) FROM vec")).as("vector rows written meanwhile").isPositive();
+
+        MigrationStatus refused = MigrationRun.start(server, elsewhere, "vec", "ADD COLUMN x INT",
+                MigrationRun.controls(100), b -> b).finish(Duration.ofMinutes(1));
+        assertThat(refused.phase()).isEqualTo(Phase.Failed);
+        assertThat(refused.message()).contains("column emb is VECTOR");
+        assertThat(tables(server, elsewhere)).containsExactly("vec");
+    }
+
+    @Test
+    @RequiresServer(ServerFlavor.MYSQL_9_7)
     void partialJsonUpdatesStopTheMigrationSayingWhy() throws Exception {
         MariaDbServer server = MariaDbServer.shared();
         String database = seed(server.createDatabase("partial_json"), server);

@@ -235,6 +235,13 @@ public final class BinlogStreamer implements AutoCloseable {
             for (Event inner : payload.getUncompressedEvents()) {
                 handle(inner);
             }
+        } else if (event.getData() instanceof EventDecoding.UndecodedRows undecoded) {
+            TableMapEventData table = tables.get(undecoded.tableId());
+            if (table != null && isOriginal(table)) {
+                throw new MigrationException("a change of " + names.qualifiedOriginal() + " cannot be decoded from the"
+                        + " binlog: the table has a column type the binlog library does not know, so the changed row is"
+                        + " unknown and the migration stops");
+            }
         } else if (type == EventType.PARTIAL_UPDATE_ROWS_EVENT) {
             EventDecoding.PartialRowsUpdate partial = event.getData();
             TableMapEventData table = tables.get(partial.tableId());

@@ -3,15 +3,22 @@ package io.transmog.engine.binlog;
 import com.github.luben.zstd.Zstd;
 import com.github.shyiko.mysql.binlog.event.Event;
 import com.github.shyiko.mysql.binlog.event.EventData;
+import com.github.shyiko.mysql.binlog.event.EventHeaderV4;
 import com.github.shyiko.mysql.binlog.event.EventType;
+import com.github.shyiko.mysql.binlog.event.TableMapEventData;
 import com.github.shyiko.mysql.binlog.event.TransactionPayloadEventData;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDataDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer;
 import com.github.shyiko.mysql.binlog.event.deserialization.EventDeserializer.CompatibilityMode;
+import com.github.shyiko.mysql.binlog.event.deserialization.EventHeaderV4Deserializer;
 import com.github.shyiko.mysql.binlog.io.ByteArrayInputStream;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.BitSet;
+import java.util.EnumSet;
+import java.util.Set;
 
 /**
  * The binlog library's event decoding (mysql-binlog-connector-java 0.30.1), set up the way key decoding needs it,
@@ -49,11 +56,73 @@ final class EventDecoding {
     }
 
     private static EventDeserializer withModes() {
-        EventDeserializer deserializer = new EventDeserializer();
+        EventDeserializer deserializer = new Tolerant();
         deserializer.setCompatibilityMode(CompatibilityMode.CHAR_AND_BINARY_AS_BYTE_ARRAY,
                 CompatibilityMode.DATE_AND_TIME_AS_LONG_MICRO, CompatibilityMode.INVALID_DATE_AND_TIME_AS_MIN_VALUE);
         deserializer.setEventDataDeserializer(EventType.PARTIAL_UPDATE_ROWS_EVENT, new PartialUpdateTable());
         return deserializer;
+    }
+
+    /** A rows event of a table with a column type the library does not know: only its table is known. */
+    record UndecodedRows(long tableId) implements EventData {
+    }
+
+    /**
+     * The library's decoder, except that a table map or rows event of a table with a column type it does not know
+     * (MySQL 9's VECTOR, type 242) no longer stops the whole stream: any table on the server may have one, and its
+     * changes matter only when it is the migrated table. Each event is read whole first and decoded from that copy,
+     * so a failed attempt leaves the stream at the next event. Such a table map keeps the table's names and raw
+     * column types (no metadata); such a rows event becomes {@link UndecodedRows}, and the streamer stops only if
+     * it is the migrated table's.
+     */
+    private static final class Tolerant extends EventDeserializer {
+        private static final int HEADER_LENGTH = 19;
+        private static final int EVENT_LENGTH_OFFSET = 9;
+        private static final int TABLE_ID_LENGTH = 6;
+        private static final Set<EventType> ROWS = EnumSet.of(EventType.WRITE_ROWS, EventType.EXT_WRITE_ROWS,
+                EventType.UPDATE_ROWS, EventType.EXT_UPDATE_ROWS, EventType.DELETE_ROWS, EventType.EXT_DELETE_ROWS);
+        private final EventHeaderV4Deserializer headers = new EventHeaderV4Deserializer();
+
+        @Override
+        public Event nextEvent(ByteArrayInputStream input) throws IOException {
+            if (input.peek() == -1) {
+                return null;
+            }
+            byte[] header = input.read(HEADER_LENGTH);
+            long length = new ByteArrayInputStream(Arrays.copyOfRange(header, EVENT_LENGTH_OFFSET, EVENT_LENGTH_OFFSET + 4))
+                    .readLong(4);
+            byte[] whole = Arrays.copyOf(header, (int) length);
+            input.fill(whole, HEADER_LENGTH, whole.length - HEADER_LENGTH);
+            try {
+                return super.nextEvent(new ByteArrayInputStream(whole));
+            } catch (IOException | RuntimeException e) {
+                EventHeaderV4 eventHeader = headers.deserialize(new ByteArrayInputStream(header));
+                ByteArrayInputStream body = new ByteArrayInputStream(Arrays.copyOfRange(whole, HEADER_LENGTH, whole.length));
+                if (eventHeader.getEventType() == EventType.TABLE_MAP) {
+                    return new Event(eventHeader, namesOnly(body));
+                }
+                if (ROWS.contains(eventHeader.getEventType())) {
+                    return new Event(eventHeader, new UndecodedRows(body.readLong(TABLE_ID_LENGTH)));
+                }
+                throw e;
+            }
+        }
+
+        /** A table map's fixed part: table id, flags (2), schema and table (length, name, NUL), column types. */
+        private static TableMapEventData namesOnly(ByteArrayInputStream body) throws IOException {
+            TableMapEventData map = new TableMapEventData();
+            map.setTableId(body.readLong(TABLE_ID_LENGTH));
+            body.readInteger(2);
+            map.setDatabase(body.readString(body.readInteger(1)));
+            body.readInteger(1);
+            map.setTable(body.readString(body.readInteger(1)));
+            body.readInteger(1);
+            byte[] types = body.read(body.readPackedInteger());
+            map.setColumnTypes(types);
+            map.setColumnMetadata(new int[types.length]);
+            map.setColumnNullability(new BitSet());
+            return map;
+        }
     }
 
     /** A PARTIAL_UPDATE_ROWS event: only the table it changed is known. */

@@ -80,9 +80,21 @@ public final class Inspector {
      * MySQL's {@code binlog_row_value_options=PARTIAL_JSON} logs in-place JSON edits as PARTIAL_UPDATE_ROWS events,
      * which the binlog library cannot read: refused up front when it is the server's default and the table has a
      * JSON column (only those are logged that way). A session that sets it on its own is caught by the stream.
+     * Also a column type the binlog library cannot decode at all.
      */
-    public void checkJsonLogging(io.transmog.engine.db.ServerKind server, TableSchema table) throws SQLException {
-        if (!server.isMySql() || table.columns().stream().noneMatch(c -> "json".equals(c.dataType()))) {
+    public void checkBinlogDecoding(io.transmog.engine.db.ServerKind server, TableSchema table) throws SQLException {
+        if (!server.isMySql()) {
+            return;
+        }
+        // MySQL 9's VECTOR has a binlog column type of its own that mysql-binlog-connector-java 0.30.1 cannot decode
+        // (MariaDB's VECTOR is logged as bytes and decodes): none of the table's changes could be read.
+        for (ColumnInfo column : table.columns()) {
+            if ("vector".equals(column.dataType())) {
+                throw new MigrationException("column " + column.name() + " is VECTOR, whose row changes the binlog reader"
+                        + " (mysql-binlog-connector-java 0.30.1) cannot decode on MySQL: the table cannot be migrated online");
+            }
+        }
+        if (table.columns().stream().noneMatch(c -> "json".equals(c.dataType()))) {
             return;
         }
         String options = variable("binlog_row_value_options");
