@@ -241,9 +241,12 @@ public final class Migrator {
             if (!config.initiallyDropOldTable()) {
                 CutOver.requireNoForeignSentry(connection, names);
             }
-            resumeFrom.ifPresent(checkpoint -> LOG.info("table={} phase=Validating resuming from the checkpoint at {}: {} rows"
-                    + " copied{}", names.original(), checkpoint.binlog(), checkpoint.rowsCopied(),
-                    checkpoint.copyDone() ? ", copy complete" : " up to key " + checkpoint.copiedUpTo()));
+            resumeFrom.ifPresent(checkpoint -> {
+                LOG.info("table={} phase=Validating resuming from the checkpoint at {}: {} rows copied{}", names.original(),
+                        checkpoint.binlog(), checkpoint.rowsCopied(),
+                        checkpoint.copyDone() ? ", copy complete" : " up to key " + checkpoint.copiedUpTo());
+                status.resumedFrom(checkpoint.rowsCopied(), checkpoint.eventsApplied());
+            });
             if (config.includeTriggers()) {
                 triggers = GhostTriggers.read(connection, names, plan.ghost(), config.triggerSuffix());
             }

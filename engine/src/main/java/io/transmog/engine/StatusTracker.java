@@ -20,6 +20,8 @@ public final class StatusTracker {
     private volatile Phase phase = Phase.Pending;
     private volatile String message = "";
     private volatile long rowsCopied;
+    /** Rows an earlier run had copied: progress continues from them, the rate counts only this run's. */
+    private volatile long rowsCopiedBefore;
     private volatile long rowsEstimated;
     private volatile long eventsApplied;
     private volatile long copyStartedNanos;
@@ -82,6 +84,13 @@ public final class StatusTracker {
         rowsCopied = rows;
     }
 
+    /** A resumed run starts where its checkpoint left off, from its first status line on. */
+    void resumedFrom(long rowsCopied, long eventsApplied) {
+        this.rowsCopied = rowsCopied;
+        this.rowsCopiedBefore = rowsCopied;
+        this.eventsApplied = eventsApplied;
+    }
+
     void eventsApplied(long events) {
         eventsApplied = events;
     }
@@ -137,7 +146,7 @@ public final class StatusTracker {
                 : Math.min(100.0, 100.0 * copied / estimated);
         long end = copyEndedNanos != 0 ? copyEndedNanos : System.nanoTime();
         double seconds = copyStartedNanos == 0 ? 0 : (end - copyStartedNanos) / 1e9;
-        double rate = seconds > 0 ? copied / seconds : 0;
+        double rate = seconds > 0 ? Math.max(0, copied - rowsCopiedBefore) / seconds : 0;
         Long eta = copyEndedNanos != 0 ? Long.valueOf(0) : rate > 0 ? Long.valueOf(Math.round((estimated - copied) / rate)) : null;
         String reason = throttleReason;
         return new MigrationStatus(phase, message, copied, estimated, Math.round(percent * 10) / 10.0, eta,

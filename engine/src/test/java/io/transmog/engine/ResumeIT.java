@@ -127,6 +127,13 @@ class ResumeIT {
                 Files.delete(postpone);
                 assertThat(rerun.waitFor(120)).as(rerun.stderr()).isZero();
                 assertThat(rerun.stdout().get(rerun.stdout().size() - 1)).contains("\"phase\":\"Succeeded\"");
+                // Progress continues from the checkpoint once the run is past validation (where it finds the
+                // checkpoint), never from 0.
+                assertThat(rerun.stdout().stream().filter(line -> !line.contains("\"phase\":\"Pending\"")
+                                && !line.contains("\"phase\":\"Validating\""))
+                        .map(ROWS_COPIED::matcher).filter(java.util.regex.Matcher::find)
+                        .mapToLong(m -> Long.parseLong(m.group(1))).min().orElseThrow())
+                        .as("rowsCopied in the rerun's status lines").isGreaterThanOrEqualTo(checkpoint.rowsCopied());
             }
         }
         try (Connection connection = server.connect(database)) {
