@@ -109,7 +109,10 @@ class CrdOnApiServerTest extends KubeTestSupport {
         assertThat(created.getSpec().getHooks().getStatusIntervalSeconds()).isEqualTo(60);
         var started = awaitStatus(ns, "m", m -> m.getStatus().getStartedAt() != null && m.getStatus().getJobName() != null);
 
-        var job = client.batch().v1().jobs().inNamespace(ns).withName(started.getStatus().getJobName()).get();
+        // The operator records the Job's name in the status before the Job itself is created.
+        var job = await().atMost(Duration.ofSeconds(30)).until(
+                () -> client.batch().v1().jobs().inNamespace(ns).withName(started.getStatus().getJobName()).get(),
+                java.util.Objects::nonNull);
         assertThat(job.getSpec().getTemplate().getSpec().getVolumes())
                 .filteredOn(v -> v.getConfigMap() != null).singleElement()
                 .satisfies(v -> {
