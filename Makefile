@@ -10,9 +10,12 @@ deps:
 	scripts/ensure-test-deps.sh
 	scripts/provision-test-servers.sh
 
-# The operator's tests run against a real kube-apiserver, built from Go modules once and cached.
+# The operator's tests run against a real kube-apiserver, built from Go modules once and cached; the local
+# single-node cluster (scripts/local-cluster.sh) adds kubelet, controller-manager and scheduler (same build)
+# on Debian's containerd and runc.
 kube-deps:
 	scripts/provision-kube-binaries.sh
+	scripts/ensure-node-deps.sh
 
 # Also writes operator/target/test-classpath.txt (the operator's test classpath, resolved in this same
 # reactor run so the engine comes from engine/target): the demo's local cluster is a test-scope program.
