@@ -26,7 +26,9 @@
 #
 # Fixed ports (below the ephemeral range, so they never collide with the random ports of the operator tests'
 # kube-api-test servers): etcd 12379/12380, API server 127.0.100.1:443, kubelet 10250 (healthz 10248),
-# controller-manager 10257, scheduler 10259. One cluster per machine (the kubelet's cgroups are fixed).
+# controller-manager 10257, scheduler 10259. One cluster per machine (the kubelet's cgroups are fixed): the
+# tests (LocalNode) and `make demo` hold an flock on /tmp/transmog-local-cluster.lock while theirs runs, so
+# that work trees sharing a machine take turns; `start` itself fails at once on a port or cgroup in use.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
