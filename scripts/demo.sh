@@ -18,7 +18,8 @@
 #   7. check: new column + index, old table kept as _customers_del, no writer error, no lost insert,
 #      the Job completed, the phase Events, the password nowhere; print the cut-over write stall
 #
-# Exits 0 only if every check passed. Env: DEMO_ROWS (200000), DEMO_WRITERS (3), DEMO_WRITER_PAUSE
+# Exits 0 only if every check passed. Env: DEMO_DB (mariadb: the host's MariaDB 10.11; mysql: MySQL 9.7, and
+# mariadb-11.8, both unpacked by scripts/provision-test-servers.sh; `make demo DB=mysql`), DEMO_ROWS (200000), DEMO_WRITERS (3), DEMO_WRITER_PAUSE
 # (0.05 s between a writer's batches), DEMO_CHUNK_SIZE (throttle.chunkSize until the resume, 200),
 # DEMO_KEEP=1 keeps the temp dir (logs of the operator, the runners and the API server).
 set -euo pipefail
@@ -36,6 +37,12 @@ ALTER="ADD COLUMN nickname VARCHAR(64) NOT NULL DEFAULT '', ADD INDEX idx_nickna
 NS=shop
 SMIG=customers
 [ "${DEMO_KEEP:-0}" = 1 ] && export MDB_KEEP_DIR=1
+case "${DEMO_DB:-mariadb}" in
+  mariadb|mariadb-10.11) export MDB_FLAVOR=mariadb-10.11; SERVER_LABEL="MariaDB 10.11" ;;
+  mariadb-11.8) export MDB_FLAVOR=mariadb-11.8; SERVER_LABEL="MariaDB 11.8" ;;
+  mysql|mysql-9.7) export MDB_FLAVOR=mysql-9.7; SERVER_LABEL="MySQL 9.7" ;;
+  *) echo "demo: unknown DEMO_DB=$DEMO_DB (mariadb, mariadb-11.8, mysql)" >&2; exit 1 ;;
+esac
 [ -x "$ROOT/bin/transmog" ] || { echo "demo: bin/transmog is missing: run 'make build' (or 'make demo')" >&2; exit 1; }
 KUBE_BIN=$("$ROOT/scripts/provision-kube-binaries.sh" --dir)
 KUBECTL="$KUBE_BIN/kubectl"
@@ -98,24 +105,26 @@ lib_on_exit 'for p in "${WATCHDOG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; don
 T0=$(lib_now)
 
 # ---------------------------------------------------------------- 1. server
-step "Starting a throwaway MariaDB"
+step "Starting a throwaway $SERVER_LABEL"
 mdb_start 101
 WORK="$MDB_DIR/demo"; mkdir -p "$WORK"
-info "mariadbd $MDB_VERSION on 127.0.0.1:$MDB_PORT, datadir under $MDB_DIR (removed at exit)"
+info "$MDB_SERVER $MDB_VERSION on 127.0.0.1:$MDB_PORT, datadir under $MDB_DIR (removed at exit)"
 info "log_bin=ON binlog_format=ROW binlog_row_image=FULL; the writers' user '$MDB_USER' (all privileges)"
 # The migration's own user, with only the privileges the README lists for an online schema change. Its
 # password goes into the Secret and nowhere else (created through stdin: never in an argument).
 MIGRATOR_USER=shop_migrator
 MIGRATOR_PASSWORD_FILE="$MDB_DIR/migrator.password"
 (umask 077; head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$MIGRATOR_PASSWORD_FILE")
+# Reading the binlog: MariaDB's BINLOG MONITOR is MySQL's REPLICATION CLIENT.
+if [ "$MDB_FLAVOR" = mysql-9.7 ]; then BINLOG_PRIV="REPLICATION CLIENT"; else BINLOG_PRIV="BINLOG MONITOR"; fi
 mdb_root <<SQL
 CREATE USER '$MIGRATOR_USER'@'127.0.0.1' IDENTIFIED BY '$(<"$MIGRATOR_PASSWORD_FILE")';
 GRANT ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP, INDEX, INSERT, LOCK TABLES, SELECT, UPDATE
   ON shop.* TO '$MIGRATOR_USER'@'127.0.0.1';
-GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '$MIGRATOR_USER'@'127.0.0.1';
+GRANT REPLICATION SLAVE, $BINLOG_PRIV ON *.* TO '$MIGRATOR_USER'@'127.0.0.1';
 SQL
 info "the migration's user '$MIGRATOR_USER'@'127.0.0.1': ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP,"
-info "INDEX, INSERT, LOCK TABLES, SELECT, UPDATE on shop.*; REPLICATION SLAVE, BINLOG MONITOR; a random password"
+info "INDEX, INSERT, LOCK TABLES, SELECT, UPDATE on shop.*; REPLICATION SLAVE, $BINLOG_PRIV; a random password"
 
 # ---------------------------------------------------------------- 2. a real local cluster (in the background)
 step "Starting a real single-node Kubernetes cluster (in the background, while the table is filled)"
@@ -146,6 +155,14 @@ info "and the image transmog.local/transmog:dev: a Debian JRE + the application,
 # ---------------------------------------------------------------- 1. data (while the API server starts)
 step "Creating shop.customers with $(num "$ROWS") rows"
 t=$(lib_now)
+# The row numbers: MariaDB's sequence engine, or a recursive CTE on MySQL.
+if [ "$MDB_FLAVOR" = mysql-9.7 ]; then
+  ROWS_SET="SET SESSION cte_max_recursion_depth = $((ROWS + 1));"
+  ROWS_WITH="WITH RECURSIVE numbers (seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM numbers WHERE seq < $ROWS)"
+  ROWS_FROM=numbers
+else
+  ROWS_SET=""; ROWS_WITH=""; ROWS_FROM="seq_1_to_${ROWS}"
+fi
 mdb_root <<SQL
 CREATE DATABASE shop CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 USE shop;
@@ -168,9 +185,11 @@ CREATE TABLE customers (
   KEY idx_email (email),
   KEY idx_city_tier (city, tier)
 ) ENGINE=InnoDB;
+$ROWS_SET
 INSERT INTO customers
   (id, email, full_name, city, tier, visits, balance, credit_limit, score, status, note,
    created_at, updated_at, birthday, prefs)
+$ROWS_WITH
 SELECT seq,
   CONCAT('user', seq, '@example.', ELT(1 + seq % 4, 'com', 'org', 'net', 'io')),
   CONCAT(ELT(1 + seq % 8, 'Ana', 'Björn', 'Zoë', '李雷', 'Søren', 'Amélie', 'Ōta', 'Nnamdi'), ' ',
@@ -188,7 +207,7 @@ SELECT seq,
   IF(seq % 5 = 0, NULL, DATE'1950-01-01' + INTERVAL seq % 20000 DAY),
   IF(seq % 5 = 0, NULL, JSON_OBJECT('newsletter', seq % 2 = 0, 'lang', ELT(1 + seq % 3, 'en', 'de', 'ja'),
                                     'tags', JSON_ARRAY(seq % 10, CONCAT('t', seq % 13)), 'emoji', IF(seq % 9 = 0, '🎉', NULL)))
-FROM seq_1_to_${ROWS};
+FROM $ROWS_FROM;
 SQL
 info "$(mdb_value "SELECT FORMAT(COUNT(*), 0) FROM shop.customers") rows in $(lib_elapsed "$t" "$(lib_now)") s; a sample:"
 mdb_root --table -e "SELECT id, email, full_name, city, balance, score, note, created_at, prefs FROM shop.customers WHERE id IN (7, 9, 12)" | sed 's/^/   /'
@@ -331,6 +350,10 @@ kc apply -f - <<<"$SECRET_YAML" | sed 's/^/     /'
 unset SECRET_YAML
 
 step "kubectl apply: a SchemaMigration for shop.customers (cut-over held for approval)"
+# MySQL's caching_sha2_password sends a password only over TLS (or RSA): the demo server's certificate is the
+# self-signed one MySQL generates, so encrypted without verification (for a real server: VerifyIdentity + caSecretRef).
+TLS_YAML=""
+if [ "$MDB_FLAVOR" = mysql-9.7 ]; then TLS_YAML=$'\n    tls:\n      mode: Required'; fi
 cat >"$WORK/$SMIG.yaml" <<YAML
 apiVersion: transmog.io/v1alpha1
 kind: SchemaMigration
@@ -339,11 +362,11 @@ metadata:
   namespace: $NS
 spec:
   database:
-    host: 127.0.0.1          # the demo's MariaDB (the runner runs on this machine)
+    host: 127.0.0.1          # the demo's server (the runner pod is on this machine's network)
     port: $MDB_PORT
     schema: shop
     credentialsSecretRef:
-      name: shop-migrator
+      name: shop-migrator$TLS_YAML
   table: customers
   alter: "$ALTER"
   cutOver:
