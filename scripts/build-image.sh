@@ -144,5 +144,5 @@ result=$(python3 "$ROOT/scripts/lib/image_tar.py" --tag "$TAG" --config "$STAGE/
   --layer "$JRE_ROOT" --layer "$STAGE/app" --out "$OUT")
 rm -rf "$STAGE"
 size=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["size"])' "$result")
-log "$TAG: $(numfmt --to=iec --suffix=B "$size") uncompressed (JRE layer $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["layers"][0]["size"] >> 20)' "$result") MiB), $(gzip -1 -c "$OUT" | wc -c | numfmt --to=iec --suffix=B) gzipped"
+log "$TAG: $(numfmt --to=iec --suffix=B "$size") uncompressed (JRE layer $(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["layers"][0]["size"] >> 20)' "$result") MiB)"
 echo "image=$OUT tag=$TAG size_bytes=$size"

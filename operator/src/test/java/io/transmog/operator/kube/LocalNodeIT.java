@@ -147,8 +147,7 @@ class LocalNodeIT {
         var resource = client.resources(SchemaMigration.class).inNamespace(NS).withName("cancel-me");
         awaitOrExplain("cancel-me", "the copy to start", Duration.ofMinutes(2),
                 () -> "Copying".equals(phase(resource.get())));
-        resource.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
-                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"paused\":true}}");
+        setPaused(resource, true);
         awaitOrExplain("cancel-me", "the runner pod to hold the migration paused", Duration.ofMinutes(2),
                 () -> "Paused".equals(phase(resource.get())) && db.tableExists(schema, "_customers_gho"));
         String jobName = resource.get().getStatus().getJobName();
@@ -184,6 +183,79 @@ class LocalNodeIT {
             }
             throw new AssertionError(what + ": not within " + timeout + "\n" + explanation, e);
         }
+    }
+
+    @Test
+    void aRunnerPodKilledTwiceMidCopyIsReplacedByTheJobControllerAndEachReplacementResumes() throws Exception {
+        String schema = db.createSchema("killed");
+        db.seed(schema, "customers", 60_000);
+        String before = db.fingerprint(schema, "customers");
+
+        // Small chunks, and paused mid-copy: the kills land while rows are still to be copied, whatever the
+        // machine's speed. A paused runner keeps its pod (and its checkpoints) and a replacement pauses again.
+        create(migration("killed", schema, 10));
+        var resource = client.resources(SchemaMigration.class).inNamespace(NS).withName("killed");
+        awaitOrExplain("killed", "the copy to start", Duration.ofMinutes(2), () -> "Copying".equals(phase(resource.get())));
+        setPaused(resource, true);
+        awaitOrExplain("killed", "the copy to pause", Duration.ofMinutes(1), () -> "Paused".equals(phase(resource.get())));
+        assertThat(resource.get().getStatus().getProgress().getRowsCopied()).as("paused mid-copy").isLessThan(60_000L);
+        String jobName = resource.get().getStatus().getJobName();
+
+        Set<String> killed = new java.util.HashSet<>();
+        for (int kill = 1; kill <= 2; kill++) {
+            boolean replacement = kill > 1;
+            // A running pod that holds the migration paused: the first, or a replacement that has resumed.
+            awaitOrExplain("killed", "a runner pod holding the paused copy", Duration.ofMinutes(2), () -> {
+                Pod pod = runningPod(jobName, killed);
+                return pod != null && "Paused".equals(phase(resource.get())) && (!replacement
+                        || node.kubectl("-n", NS, "logs", pod.getMetadata().getName()).contains("resuming from the checkpoint"));
+            });
+            Thread.sleep(1_500); // the engine writes a checkpoint every second
+            Pod pod = runningPod(jobName, killed);
+            killed.add(pod.getMetadata().getName());
+            node.killContainer(pod.getStatus().getContainerStatuses().get(0).getContainerID());
+        }
+        awaitOrExplain("killed", "the Job controller's third pod to resume", Duration.ofMinutes(2), () -> {
+            Pod pod = runningPod(jobName, killed);
+            return pod != null && "Paused".equals(phase(resource.get()))
+                    && node.kubectl("-n", NS, "logs", pod.getMetadata().getName()).contains("resuming from the checkpoint");
+        });
+        setPaused(resource, false);
+        awaitOrExplain("killed", "the migration to finish", Duration.ofMinutes(4),
+                () -> Set.of("Succeeded", "Failed").contains(phase(resource.get())));
+        assertThat(phase(resource.get())).as(resource.get().getStatus().getMessage()).isEqualTo("Succeeded");
+        assertThat(db.columnExists(schema, "customers", "nickname")).isTrue();
+        assertThat(db.fingerprint(schema, "customers")).isEqualTo(before);
+
+        // The runner reports Succeeded before its process exits: the Job completes when the kubelet saw it exit 0.
+        await("the Job controller to mark the Job complete").atMost(Duration.ofSeconds(60))
+                .until(() -> client.batch().v1().jobs().inNamespace(NS).withName(jobName).get(),
+                        j -> j.getStatus() != null && Integer.valueOf(1).equals(j.getStatus().getSucceeded()));
+        List<Pod> pods = client.pods().inNamespace(NS).withLabel("job-name", jobName).list().getItems();
+        assertThat(pods).as("two killed pods and the one that finished").hasSize(3);
+        for (Pod p : pods) {
+            var terminated = p.getStatus().getContainerStatuses().get(0).getState().getTerminated();
+            if (killed.contains(p.getMetadata().getName())) {
+                assertThat(p.getStatus().getPhase()).isEqualTo("Failed");
+                assertThat(terminated.getExitCode()).as("SIGKILL").isEqualTo(137);
+            } else {
+                assertThat(p.getStatus().getPhase()).isEqualTo("Succeeded");
+            }
+        }
+    }
+
+    private static void setPaused(io.fabric8.kubernetes.client.dsl.Resource<SchemaMigration> resource, boolean paused) {
+        resource.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"paused\":" + paused + "}}");
+    }
+
+    private static Pod runningPod(String jobName, Set<String> except) {
+        return client.pods().inNamespace(NS).withLabel("job-name", jobName).list().getItems().stream()
+                .filter(p -> !except.contains(p.getMetadata().getName()))
+                .filter(p -> "Running".equals(p.getStatus().getPhase()))
+                .filter(p -> p.getStatus().getContainerStatuses() != null && !p.getStatus().getContainerStatuses().isEmpty()
+                        && p.getStatus().getContainerStatuses().get(0).getContainerID() != null)
+                .findFirst().orElse(null);
     }
 
     private static Pod operatorPod() {

@@ -40,7 +40,7 @@ public final class LocalNode {
     private final Path dir;
     private final Path logs;
     private KubernetesClient client;
-    private java.nio.channels.FileChannel lockChannel;
+    private Process lockHolder;
 
     public LocalNode() {
         String configured = System.getenv("TRANSMOG_CLUSTER_DIR");
@@ -64,16 +64,7 @@ public final class LocalNode {
 
     /** Starts the cluster and imports the image; returns the script's timings (api_ready_seconds, node_ready_seconds). */
     public Map<String, String> start() {
-        try {
-            lockChannel = java.nio.channels.FileChannel.open(MACHINE_LOCK, java.nio.file.StandardOpenOption.CREATE,
-                    java.nio.file.StandardOpenOption.WRITE);
-            if (lockChannel.tryLock() == null) {
-                System.out.println("local node: another local cluster runs on this machine; waiting for " + MACHINE_LOCK);
-                lockChannel.lock();
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        lockHolder = holdMachineLock();
         // A cluster left over by a killed test run of this same directory: its own teardown.
         cluster("stop");
         cluster("start");
@@ -99,13 +90,15 @@ public final class LocalNode {
         try {
             cluster("stop");
         } finally {
-            if (lockChannel != null) {
+            if (lockHolder != null) {
+                // cat (which holds the lock with flock) ends at the end of its input.
                 try {
-                    lockChannel.close();
-                } catch (IOException ignored) {
-                    // closing releases the lock; the JVM's exit would too
+                    lockHolder.getOutputStream().close();
+                    lockHolder.waitFor(10, TimeUnit.SECONDS);
+                } catch (IOException | InterruptedException e) {
+                    lockHolder.destroyForcibly();
                 }
-                lockChannel = null;
+                lockHolder = null;
             }
         }
     }
@@ -129,6 +122,41 @@ public final class LocalNode {
         command.add("--kubeconfig=" + dir.resolve("admin.kubeconfig"));
         command.addAll(List.of(args));
         return run(command, Map.of(), null, Duration.ofMinutes(3));
+    }
+
+    /**
+     * Kills a container's processes with SIGKILL through the node's containerd (as an OOM kill or a crash would):
+     * the kubelet then sees the container exit with 137. {@code containerId} as in a Pod's status
+     * ({@code containerd://<id>}).
+     */
+    public void killContainer(String containerId) {
+        String id = containerId.replaceFirst("^containerd://", "");
+        run(List.of("ctr", "--address", dir.resolve("containerd/containerd.sock").toString(), "--namespace", "k8s.io",
+                "tasks", "kill", "--signal", "SIGKILL", id), Map.of(), null, Duration.ofSeconds(30));
+    }
+
+    /**
+     * Takes the machine's local-cluster lock the way scripts/demo.sh does, with flock(1) (a Java FileLock is an
+     * fcntl lock, which flock(1) does not see): a `flock LOCK cat` child holds it until its stdin closes, which
+     * also happens when this JVM dies. Waits while another work tree's test or demo holds it.
+     */
+    private static Process holdMachineLock() {
+        try {
+            Process holder = new ProcessBuilder("flock", "--exclusive", MACHINE_LOCK.toString(), "sh", "-c",
+                    "echo locked; exec cat >/dev/null").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            var out = new java.io.BufferedReader(new java.io.InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            System.out.println("local node: waiting for the machine's local-cluster lock " + MACHINE_LOCK + " if taken");
+            String line = out.readLine();
+            if (!"locked".equals(line)) {
+                throw new AssertionError("cannot take " + MACHINE_LOCK + " with flock (exit " + holder.waitFor() + ")");
+            }
+            return holder;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 
     private String cluster(String... args) {
