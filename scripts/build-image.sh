@@ -43,9 +43,15 @@ CLI=$(ls "$ROOT"/engine/target/transmog-engine-*-cli.jar 2>/dev/null | head -n 1
 # ---- layer 1: the JRE from Debian packages, cached by their versions
 PACKAGES=(openjdk-17-jre-headless libc6 libgcc-s1 libstdc++6 zlib1g dash)
 JVM=/usr/lib/jvm/java-17-openjdk-amd64
-versions=$(apt-cache policy "${PACKAGES[@]}" 2>/dev/null | awk '/^[^ ]/ { p = $1 } /Candidate:/ { print p $2 }' | tr '\n' ' ')
-[ "$(wc -w <<<"$versions")" -eq "${#PACKAGES[@]}" ] && [[ "$versions" != *"(none)"* ]] \
-  || die "apt knows no candidate for some of ${PACKAGES[*]} ($versions): run 'apt-get update'"
+candidates() { apt-cache policy "${PACKAGES[@]}" 2>/dev/null | awk '/^[^ ]/ { p = $1 } /Candidate:/ { print p $2 }' | tr '\n' ' '; }
+known() { [ "$(wc -w <<<"$1")" -eq "${#PACKAGES[@]}" ] && [[ "$1" != *"(none)"* ]]; }
+versions=$(candidates)
+if ! known "$versions" && [ "$(id -u)" = 0 ]; then
+  log "apt knows no candidate for some of ${PACKAGES[*]}: apt-get update"
+  apt-get update >/dev/null 2>&1 || true
+  versions=$(candidates)
+fi
+known "$versions" || die "apt knows no candidate for some of ${PACKAGES[*]} ($versions): run 'apt-get update'"
 key=$(sha256sum <<<"$versions" | cut -c1-16)
 CACHE=${XDG_CACHE_HOME:-$HOME/.cache}/transmog/image
 JRE_ROOT=$CACHE/jre-$key/root
@@ -54,8 +60,11 @@ if [ ! -f "$CACHE/jre-$key/complete" ]; then
   mkdir -p "$CACHE"
   work=$(mktemp -d "$CACHE/.jre.XXXXXX")
   trap 'rm -rf "$work"' EXIT
-  (cd "$work" && apt-get download "${PACKAGES[@]}" >"$work/apt.log" 2>&1) \
-    || { tail -n 20 "$work/apt.log" >&2; die "apt-get download ${PACKAGES[*]} failed"; }
+  # A stale package list names versions the mirror no longer has: refresh it once (as root) and retry.
+  if ! (cd "$work" && apt-get download "${PACKAGES[@]}" >"$work/apt.log" 2>&1); then
+    [ "$(id -u)" = 0 ] && apt-get update >>"$work/apt.log" 2>&1 && (cd "$work" && apt-get download "${PACKAGES[@]}" >>"$work/apt.log" 2>&1) \
+      || { tail -n 20 "$work/apt.log" >&2; die "apt-get download ${PACKAGES[*]} failed"; }
+  fi
   mkdir -p "$work/root"
   for deb in "$work"/*.deb; do dpkg-deb -x "$deb" "$work/root" || die "dpkg-deb -x $(basename "$deb") failed"; done
   r=$work/root
