@@ -244,6 +244,61 @@ class LocalNodeIT {
         }
     }
 
+    @Test
+    void aPermanentRunnerFailureFailsTheJobThroughItsPodFailurePolicyWithoutARetry() {
+        String schema = db.createSchema("permanent");
+        db.seed(schema, "customers", 1_000);
+        SchemaMigration m = migration("bad-alter", schema, 500);
+        m.getSpec().setAlter("DROP COLUMN no_such_column");
+        create(m);
+        var resource = client.resources(SchemaMigration.class).inNamespace(NS).withName("bad-alter");
+        awaitOrExplain("bad-alter", "the migration to fail", Duration.ofMinutes(2),
+                () -> "Failed".equals(phase(resource.get())));
+        assertThat(resource.get().getStatus().getMessage()).as("the engine's reason").contains("no_such_column");
+        String jobName = resource.get().getStatus().getJobName();
+        await("the Job controller to fail the Job by its pod failure policy").atMost(Duration.ofSeconds(60))
+                .until(() -> client.batch().v1().jobs().inNamespace(NS).withName(jobName).get(),
+                        j -> j.getStatus() != null && j.getStatus().getConditions() != null && j.getStatus().getConditions()
+                                .stream().anyMatch(c -> "Failed".equals(c.getType()) && "True".equals(c.getStatus())
+                                        && "PodFailurePolicy".equals(c.getReason())));
+        List<Pod> pods = client.pods().inNamespace(NS).withLabel("job-name", jobName).list().getItems();
+        assertThat(pods).as("no retry").singleElement().satisfies(p -> assertThat(
+                p.getStatus().getContainerStatuses().get(0).getState().getTerminated().getExitCode()).isEqualTo(3));
+        assertThat(db.columnExists(schema, "customers", "name")).isTrue();
+        assertThat(db.tableExists(schema, "_customers_gho")).isFalse();
+    }
+
+    @Test
+    void theOperatorPodReplacedByItsDeploymentMidMigrationCreatesNoSecondJobAndTheMigrationFinishes() {
+        String schema = db.createSchema("opkill");
+        db.seed(schema, "customers", 60_000);
+        create(migration("operator-lost", schema, 10));
+        var resource = client.resources(SchemaMigration.class).inNamespace(NS).withName("operator-lost");
+        awaitOrExplain("operator-lost", "the copy to start", Duration.ofMinutes(2),
+                () -> "Copying".equals(phase(resource.get())));
+        setPaused(resource, true);
+        awaitOrExplain("operator-lost", "the copy to pause", Duration.ofMinutes(1), () -> "Paused".equals(phase(resource.get())));
+        String jobName = resource.get().getStatus().getJobName();
+
+        String old = operatorPod().getMetadata().getName();
+        node.kubectl("-n", "transmog-system", "delete", "pod", old, "--wait=false");
+        await("the Deployment's new operator pod to be ready").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(500))
+                .until(() -> client.pods().inNamespace("transmog-system").withLabel("app.kubernetes.io/component", "operator")
+                        .list().getItems().stream().anyMatch(p -> !p.getMetadata().getName().equals(old)
+                                && p.getStatus().getContainerStatuses() != null
+                                && p.getStatus().getContainerStatuses().stream().allMatch(c -> Boolean.TRUE.equals(c.getReady()))));
+
+        // The new operator reconciles the running migration (its informers list it again) without a second Job.
+        setPaused(resource, false);
+        awaitOrExplain("operator-lost", "the migration to finish", Duration.ofMinutes(4),
+                () -> Set.of("Succeeded", "Failed").contains(phase(resource.get())));
+        assertThat(phase(resource.get())).as(resource.get().getStatus().getMessage()).isEqualTo("Succeeded");
+        assertThat(resource.get().getStatus().getJobName()).isEqualTo(jobName);
+        assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems())
+                .filteredOn(j -> "shop/operator-lost".equals(j.getMetadata().getAnnotations().get("transmog.io/migration")))
+                .as("one Job for the migration").hasSize(1);
+    }
+
     private static void setPaused(io.fabric8.kubernetes.client.dsl.Resource<SchemaMigration> resource, boolean paused) {
         resource.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
                 io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"paused\":" + paused + "}}");
