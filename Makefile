@@ -10,22 +10,26 @@ deps:
 	scripts/ensure-test-deps.sh
 	scripts/provision-test-servers.sh
 
-# The operator's tests run against a real kube-apiserver, built from Go modules once and cached.
+# The operator's tests run against a real kube-apiserver, built from Go modules once and cached; the local
+# single-node cluster (scripts/local-cluster.sh) adds kubelet, controller-manager and scheduler (same build)
+# on Debian's containerd and runc.
 kube-deps:
 	scripts/provision-kube-binaries.sh
+	scripts/ensure-node-deps.sh
 
-# Also writes operator/target/test-classpath.txt (the operator's test classpath, resolved in this same
-# reactor run so the engine comes from engine/target): the demo's local cluster is a test-scope program.
 build:
-	$(MVN) -DskipTests package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
+	$(MVN) -DskipTests package
 	scripts/write-launcher.sh
 
 test: deps kube-deps
 	mvn -B verify
 
-# The main job end to end: MariaDB, a local Kubernetes API, the operator, a SchemaMigration under write load.
+# The main job end to end: MariaDB, a real local node (kubelet on containerd), the operator as a pod of its
+# Deployment, a SchemaMigration under write load run by a real Job pod.
+# DB=mysql runs it on MySQL 9.7 (DB=mariadb-11.8 on MariaDB 11.8), as unpacked by `make deps`.
+DB ?= mariadb
 demo: deps kube-deps build
-	scripts/demo.sh
+	DEMO_DB=$(DB) scripts/demo.sh
 
 bench: deps build
 	scripts/bench.sh

@@ -4,11 +4,11 @@
 # runner Job. Everything is local and throwaway, started (and always stopped) by this script:
 #
 #   1. a MariaDB server; shop.customers (varied types, utf8mb4 + emoji, JSON, NULLs)
-#   2. a local Kubernetes API: a real kube-apiserver + etcd (kube-api-test, binaries from `make kube-deps`)
-#      with the committed CRD and deploy/ applied, and a node that runs each runner pod's command
-#      `transmog run <ns>/<name>` as a real local process (LocalCluster, a test-scope program: no kubelet)
-#   3. the operator, `bin/transmog operator`, as a local process against that API server (as the
-#      transmog-operator ServiceAccount, so with exactly the RBAC of deploy/)
+#   2. a real single-node Kubernetes cluster (scripts/local-cluster.sh: etcd, kube-apiserver,
+#      controller-manager, scheduler, kubelet on containerd; loopback only) and the product image built
+#      without Docker (scripts/build-image.sh), imported into the node's containerd
+#   3. deploy/ applied with `kubectl apply -k overlays/local` (deploy/ + local image + hostNetwork): the
+#      operator runs as a pod of its Deployment; each runner Job becomes a real pod on the node
 #   4. writers: INSERT / UPDATE / DELETE / re-key, over TCP as a non-root user
 #   5. kubectl: namespace shop, the runner's RBAC and the credentials Secret (from examples/), and a
 #      SchemaMigration with cutOver.mode: Manual; live progress from its status; a pause and resume
@@ -18,7 +18,8 @@
 #   7. check: new column + index, old table kept as _customers_del, no writer error, no lost insert,
 #      the Job completed, the phase Events, the password nowhere; print the cut-over write stall
 #
-# Exits 0 only if every check passed. Env: DEMO_ROWS (200000), DEMO_WRITERS (3), DEMO_WRITER_PAUSE
+# Exits 0 only if every check passed. Env: DEMO_DB (mariadb: the host's MariaDB 10.11; mysql: MySQL 9.7, and
+# mariadb-11.8, both unpacked by scripts/provision-test-servers.sh; `make demo DB=mysql`), DEMO_ROWS (200000), DEMO_WRITERS (3), DEMO_WRITER_PAUSE
 # (0.05 s between a writer's batches), DEMO_CHUNK_SIZE (throttle.chunkSize until the resume, 200),
 # DEMO_KEEP=1 keeps the temp dir (logs of the operator, the runners and the API server).
 set -euo pipefail
@@ -36,13 +37,16 @@ ALTER="ADD COLUMN nickname VARCHAR(64) NOT NULL DEFAULT '', ADD INDEX idx_nickna
 NS=shop
 SMIG=customers
 [ "${DEMO_KEEP:-0}" = 1 ] && export MDB_KEEP_DIR=1
+case "${DEMO_DB:-mariadb}" in
+  mariadb|mariadb-10.11) export MDB_FLAVOR=mariadb-10.11; SERVER_LABEL="MariaDB 10.11" ;;
+  mariadb-11.8) export MDB_FLAVOR=mariadb-11.8; SERVER_LABEL="MariaDB 11.8" ;;
+  mysql|mysql-9.7) export MDB_FLAVOR=mysql-9.7; SERVER_LABEL="MySQL 9.7" ;;
+  *) echo "demo: unknown DEMO_DB=$DEMO_DB (mariadb, mariadb-11.8, mysql)" >&2; exit 1 ;;
+esac
 [ -x "$ROOT/bin/transmog" ] || { echo "demo: bin/transmog is missing: run 'make build' (or 'make demo')" >&2; exit 1; }
-CLASSPATH_FILE="$ROOT/operator/target/test-classpath.txt"
-[ -s "$CLASSPATH_FILE" ] && [ -d "$ROOT/operator/target/test-classes" ] \
-  || { echo "demo: $CLASSPATH_FILE is missing: run 'make build' (or 'make demo')" >&2; exit 1; }
 KUBE_BIN=$("$ROOT/scripts/provision-kube-binaries.sh" --dir)
 KUBECTL="$KUBE_BIN/kubectl"
-for b in kube-apiserver etcd kubectl; do
+for b in kube-apiserver kube-controller-manager kube-scheduler kubelet etcd kubectl; do
   [ -x "$KUBE_BIN/$b" ] || { echo "demo: $KUBE_BIN/$b is missing: run 'make kube-deps' (or 'make demo')" >&2; exit 1; }
 done
 (( ROWS >= WRITERS * 10 )) || { echo "demo: DEMO_ROWS is too small" >&2; exit 1; }
@@ -101,42 +105,64 @@ lib_on_exit 'for p in "${WATCHDOG_PIDS[@]}"; do kill -TERM "$p" 2>/dev/null; don
 T0=$(lib_now)
 
 # ---------------------------------------------------------------- 1. server
-step "Starting a throwaway MariaDB"
+step "Starting a throwaway $SERVER_LABEL"
 mdb_start 101
 WORK="$MDB_DIR/demo"; mkdir -p "$WORK"
-info "mariadbd $MDB_VERSION on 127.0.0.1:$MDB_PORT, datadir under $MDB_DIR (removed at exit)"
+info "$MDB_SERVER $MDB_VERSION on 127.0.0.1:$MDB_PORT, datadir under $MDB_DIR (removed at exit)"
 info "log_bin=ON binlog_format=ROW binlog_row_image=FULL; the writers' user '$MDB_USER' (all privileges)"
 # The migration's own user, with only the privileges the README lists for an online schema change. Its
 # password goes into the Secret and nowhere else (created through stdin: never in an argument).
 MIGRATOR_USER=shop_migrator
 MIGRATOR_PASSWORD_FILE="$MDB_DIR/migrator.password"
 (umask 077; head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' >"$MIGRATOR_PASSWORD_FILE")
+# Reading the binlog: MariaDB's BINLOG MONITOR is MySQL's REPLICATION CLIENT.
+if [ "$MDB_FLAVOR" = mysql-9.7 ]; then BINLOG_PRIV="REPLICATION CLIENT"; else BINLOG_PRIV="BINLOG MONITOR"; fi
 mdb_root <<SQL
 CREATE USER '$MIGRATOR_USER'@'127.0.0.1' IDENTIFIED BY '$(<"$MIGRATOR_PASSWORD_FILE")';
 GRANT ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP, INDEX, INSERT, LOCK TABLES, SELECT, UPDATE
   ON shop.* TO '$MIGRATOR_USER'@'127.0.0.1';
-GRANT REPLICATION SLAVE, BINLOG MONITOR ON *.* TO '$MIGRATOR_USER'@'127.0.0.1';
+GRANT REPLICATION SLAVE, $BINLOG_PRIV ON *.* TO '$MIGRATOR_USER'@'127.0.0.1';
 SQL
 info "the migration's user '$MIGRATOR_USER'@'127.0.0.1': ALTER, CREATE, CREATE TEMPORARY TABLES, DELETE, DROP,"
-info "INDEX, INSERT, LOCK TABLES, SELECT, UPDATE on shop.*; REPLICATION SLAVE, BINLOG MONITOR; a random password"
+info "INDEX, INSERT, LOCK TABLES, SELECT, UPDATE on shop.*; REPLICATION SLAVE, $BINLOG_PRIV; a random password"
 
-# ---------------------------------------------------------------- 2. a local Kubernetes API (in the background)
-step "Starting a local Kubernetes API (in the background, while the table is filled)"
-CLUSTER_DIR="$WORK/cluster"; mkdir -p "$CLUSTER_DIR"
+# ---------------------------------------------------------------- 2. a real local cluster (in the background)
+step "Starting a real single-node Kubernetes cluster (in the background, while the table is filled)"
+CLUSTER_DIR="$WORK/cluster"
+export TRANSMOG_CLUSTER_DIR="$CLUSTER_DIR"
+# One node per machine (fixed kubelet ports and cgroups): wait for another work tree's demo or test run.
+exec 8>/tmp/transmog-local-cluster.lock
+if ! flock -n 8; then info "another local cluster runs on this machine; waiting for it to finish"; flock 8; fi
+IMAGE_TAR="$WORK/transmog-image.tar"
 T_CLUSTER=$(lib_now)
-start_group CLUSTER_PID "$CLUSTER_DIR/cluster.log" env KUBE_API_TEST_OFFLINE_MODE=true \
-  java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
-    -Dtransmog.repo.root="$ROOT" \
-    -cp "$ROOT/operator/target/test-classes:$ROOT/operator/target/classes:$(cat "$CLASSPATH_FILE")" \
-    io.transmog.operator.kube.LocalCluster --dir "$CLUSTER_DIR" --transmog "$ROOT/bin/transmog" \
-    --runner-java-opts "-Xmx256m -XX:+ExitOnOutOfMemoryError"
-lib_on_exit 'stop_group "$CLUSTER_PID" 45'
-info "kube-apiserver $(basename "$KUBE_BIN" | cut -d- -f1) + etcd from $KUBE_BIN (kube-api-test, offline)"
-info "then: the committed CRD and deploy/ (kubectl apply --server-side -k deploy/), and a simulated node"
+start_group CLUSTER_PID "$WORK/cluster.log" bash -c '
+  set -e
+  "$1/scripts/build-image.sh" --out "$2"
+  "$1/scripts/local-cluster.sh" start
+  "$1/scripts/local-cluster.sh" load "$2"' cluster "$ROOT" "$IMAGE_TAR"
+lib_on_exit '"$ROOT/scripts/local-cluster.sh" stop'
+# If this script is killed (-9) before its cleanup runs, the cluster still goes.
+(
+  set +eu; trap 'exit 0' TERM; trap '' INT HUP
+  while kill -0 $$ 2>/dev/null; do sleep 1; done
+  "$ROOT/scripts/local-cluster.sh" stop
+) </dev/null >/dev/null 2>&1 &
+WATCHDOG_PIDS+=($!)
+info "kube-apiserver, controller-manager, scheduler, kubelet $(basename "$KUBE_BIN" | cut -d- -f1) (from $KUBE_BIN) on"
+info "containerd $(containerd --version 2>/dev/null | awk '{print $3}') + runc; state in $CLUSTER_DIR; loopback only, pods on the host network"
+info "and the image transmog.local/transmog:dev: a Debian JRE + the application, built without Docker"
 
 # ---------------------------------------------------------------- 1. data (while the API server starts)
 step "Creating shop.customers with $(num "$ROWS") rows"
 t=$(lib_now)
+# The row numbers: MariaDB's sequence engine, or a recursive CTE on MySQL.
+if [ "$MDB_FLAVOR" = mysql-9.7 ]; then
+  ROWS_SET="SET SESSION cte_max_recursion_depth = $((ROWS + 1));"
+  ROWS_WITH="WITH RECURSIVE numbers (seq) AS (SELECT 1 UNION ALL SELECT seq + 1 FROM numbers WHERE seq < $ROWS)"
+  ROWS_FROM=numbers
+else
+  ROWS_SET=""; ROWS_WITH=""; ROWS_FROM="seq_1_to_${ROWS}"
+fi
 mdb_root <<SQL
 CREATE DATABASE shop CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 USE shop;
@@ -159,9 +185,11 @@ CREATE TABLE customers (
   KEY idx_email (email),
   KEY idx_city_tier (city, tier)
 ) ENGINE=InnoDB;
+$ROWS_SET
 INSERT INTO customers
   (id, email, full_name, city, tier, visits, balance, credit_limit, score, status, note,
    created_at, updated_at, birthday, prefs)
+$ROWS_WITH
 SELECT seq,
   CONCAT('user', seq, '@example.', ELT(1 + seq % 4, 'com', 'org', 'net', 'io')),
   CONCAT(ELT(1 + seq % 8, 'Ana', 'Björn', 'Zoë', '李雷', 'Søren', 'Amélie', 'Ōta', 'Nnamdi'), ' ',
@@ -179,70 +207,49 @@ SELECT seq,
   IF(seq % 5 = 0, NULL, DATE'1950-01-01' + INTERVAL seq % 20000 DAY),
   IF(seq % 5 = 0, NULL, JSON_OBJECT('newsletter', seq % 2 = 0, 'lang', ELT(1 + seq % 3, 'en', 'de', 'ja'),
                                     'tags', JSON_ARRAY(seq % 10, CONCAT('t', seq % 13)), 'emoji', IF(seq % 9 = 0, '🎉', NULL)))
-FROM seq_1_to_${ROWS};
+FROM $ROWS_FROM;
 SQL
 info "$(mdb_value "SELECT FORMAT(COUNT(*), 0) FROM shop.customers") rows in $(lib_elapsed "$t" "$(lib_now)") s; a sample:"
 mdb_root --table -e "SELECT id, email, full_name, city, balance, score, note, created_at, prefs FROM shop.customers WHERE id IN (7, 9, 12)" | sed 's/^/   /'
 
-step "Local Kubernetes API"
-until grep -q '^ready ' "$CLUSTER_DIR/cluster.log" 2>/dev/null; do
-  if ! kill -0 "$CLUSTER_PID" 2>/dev/null; then
-    printf '%sFAIL%s the local Kubernetes API did not start:\n' "$R" "$N"
-    tail -n 30 "$CLUSTER_DIR/cluster.log" | sed 's/^/   /'
-    exit 1
-  fi
-  if (( $(lib_elapsed "$T_CLUSTER" "$(lib_now)" | cut -d. -f1) > 180 )); then
-    printf '%sFAIL%s the local Kubernetes API was not ready within 180 s\n' "$R" "$N"; exit 1
-  fi
-  sleep 0.2
-done
-T_CLUSTER_READY=$(lib_now)
-READY_LINE=$(grep -m1 '^ready ' "$CLUSTER_DIR/cluster.log")
-ready_field() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" <<<"$READY_LINE"; }
-API_SERVER=$(ready_field server); KUBECONFIG_FILE=$(ready_field kubeconfig)
-OPERATOR_ENV=$(ready_field operator-env); RUNNER_LOG=$(ready_field runner-log)
-info "ready in $(lib_elapsed "$T_CLUSTER" "$T_CLUSTER_READY") s: $API_SERVER; admin kubeconfig $KUBECONFIG_FILE"
-kc_show get crd
-kc_show get deployment,serviceaccount -n transmog-system
-info "The operator Deployment from deploy/ never becomes ready here: this API server has no kubelet to run"
-info "pods. The operator runs as a local process instead (the usual \"run the operator locally against a"
-info "cluster\"), as the ServiceAccount transmog-system/transmog-operator: exactly the RBAC of deploy/."
-info "Runner Jobs do get pods: a simulated node (LocalCluster) runs each pod's command as a local process"
-info "with the pod's environment; their output: $RUNNER_LOG"
-
-# ---------------------------------------------------------------- 3. the operator, a local process
-step "Starting the operator: bin/transmog operator"
-OPERATOR_LOG="$WORK/operator.log"
-OPERATOR_PID=
-lib_on_exit 'stop_group "$OPERATOR_PID" 20'
-for attempt in 1 2 3; do   # the free port can be taken before the operator binds it
-  OPERATOR_PORT=$(_mdb_free_port)
-  T_OPERATOR=$(lib_now)
-  # shellcheck disable=SC2016
-  start_group OPERATOR_PID "$OPERATOR_LOG" env -u KUBECONFIG \
-    TRANSMOG_OPERATOR_RUNNER_IMAGE=transmog:demo TRANSMOG_OPERATOR_RECHECK_INTERVAL=2s \
-    QUARKUS_HTTP_HOST=127.0.0.1 QUARKUS_HTTP_PORT="$OPERATOR_PORT" \
-    KUBERNETES_AUTH_TRYKUBECONFIG=false KUBERNETES_AUTH_TRYSERVICEACCOUNT=false \
-    TRANSMOG_JAVA_OPTS="-Xmx256m -XX:+ExitOnOutOfMemoryError" \
-    bash -c 'set -a; . "$1"; set +a; exec "$2" operator' operator "$OPERATOR_ENV" "$ROOT/bin/transmog"
-  until curl -sf -o /dev/null "http://127.0.0.1:$OPERATOR_PORT/q/health/ready"; do
-    kill -0 "$OPERATOR_PID" 2>/dev/null || break
-    (( $(lib_elapsed "$T_OPERATOR" "$(lib_now)" | cut -d. -f1) < 90 )) || break
-    sleep 0.2
-  done
-  if curl -sf -o /dev/null "http://127.0.0.1:$OPERATOR_PORT/q/health/ready"; then break; fi
-  stop_group "$OPERATOR_PID" 10
-  if [ "$attempt" -lt 3 ] && grep -q "Port.*already in use\|Address already in use" "$OPERATOR_LOG"; then continue; fi
-  printf '%sFAIL%s the operator did not become ready; its log:\n' "$R" "$N"
-  tail -n 30 "$OPERATOR_LOG" | sed 's/^/   /'
+step "The local cluster"
+if ! wait "$CLUSTER_PID"; then
+  printf '%sFAIL%s the local cluster did not start:\n' "$R" "$N"
+  tail -n 30 "$WORK/cluster.log" | sed 's/^/   /'
   exit 1
-done
-info "ready in $(lib_elapsed "$T_OPERATOR" "$(lib_now)") s (pid $OPERATOR_PID; log $OPERATOR_LOG)"
-info "env: QUARKUS_KUBERNETES_CLIENT_API_SERVER_URL, _CA_CERT_FILE and _TOKEN (a token of the ServiceAccount"
-info "     transmog-system/transmog-operator) from $OPERATOR_ENV;"
-info "     TRANSMOG_OPERATOR_RUNNER_IMAGE=transmog:demo (there is no operator Pod to read its own image from)"
-info "GET http://127.0.0.1:$OPERATOR_PORT/q/health/ready: $(curl -s "http://127.0.0.1:$OPERATOR_PORT/q/health/ready" \
-  | python3 -c 'import json, sys; print(json.dumps(json.load(sys.stdin), separators=(",", ":")))' | cut -c1-120)"
+fi
+T_CLUSTER_READY=$(lib_now)
+KUBECONFIG_FILE="$CLUSTER_DIR/admin.kubeconfig"
+grep -h 'cluster up\|uncompressed\|imported' "$WORK/cluster.log" | sed 's/^\[[a-z-]*\] /   /'
+info "ready in $(lib_elapsed "$T_CLUSTER" "$T_CLUSTER_READY") s, image build included; admin kubeconfig $KUBECONFIG_FILE"
+kc_show get nodes -o wide
+
+# ---------------------------------------------------------------- 3. the operator, a pod of its Deployment
+step "kubectl apply -k overlays/local: deploy/ as written, plus the local image and hostNetwork"
+T_OPERATOR=$(lib_now)
+kc apply --server-side -k "$ROOT/overlays/local" 2>&1 | grep -v '^Warning: would violate PodSecurity' | sed 's/^/   /'
+if ! kc -n transmog-system rollout status deployment/transmog-operator --timeout=180s >/dev/null 2>&1; then
+  printf '%sFAIL%s the operator Deployment did not become available:\n' "$R" "$N"
+  kc -n transmog-system describe pods 2>&1 | tail -n 25 | sed 's/^/   /'
+  kc -n transmog-system logs deployment/transmog-operator --tail=30 2>&1 | sed 's/^/   /'
+  exit 1
+fi
+info "the operator pod is Ready $(lib_elapsed "$T_OPERATOR" "$(lib_now)") s after kubectl apply (startup, liveness, readiness probes"
+info "on /q/health/*; ServiceAccount transmog-operator, so exactly the RBAC of deploy/; user 10001, read-only root)"
+kc_show get nodes,deploy,jobs,pods -A
+OPERATOR_LOG="$WORK/operator.log"
+RUNNER_LOG="$WORK/runners.log"
+# The pods' logs, from the kubelet (kubectl logs), into files for the failure output and the leak check.
+collect_logs() {
+  kc -n transmog-system logs deployment/transmog-operator --tail=-1 >"$OPERATOR_LOG" 2>&1 || true
+  kc -n "$NS" logs -l app.kubernetes.io/component=runner --prefix --tail=-1 >"$RUNNER_LOG" 2>&1 || true
+}
+cluster_alive() {
+  local c pid
+  for c in kube-apiserver kubelet containerd; do
+    pid=$(cat "$CLUSTER_DIR/pids/$c" 2>/dev/null) && kill -0 "$pid" 2>/dev/null || return 1
+  done
+}
 
 # ---------------------------------------------------------------- 4. the write load
 # Each writer is a bash loop printing SQL into one long-lived `mariadb --force` session
@@ -343,6 +350,10 @@ kc apply -f - <<<"$SECRET_YAML" | sed 's/^/     /'
 unset SECRET_YAML
 
 step "kubectl apply: a SchemaMigration for shop.customers (cut-over held for approval)"
+# MySQL's caching_sha2_password sends a password only over TLS (or RSA): the demo server's certificate is the
+# self-signed one MySQL generates, so encrypted without verification (for a real server: VerifyIdentity + caSecretRef).
+TLS_YAML=""
+if [ "$MDB_FLAVOR" = mysql-9.7 ]; then TLS_YAML=$'\n    tls:\n      mode: Required'; fi
 cat >"$WORK/$SMIG.yaml" <<YAML
 apiVersion: transmog.io/v1alpha1
 kind: SchemaMigration
@@ -351,11 +362,11 @@ metadata:
   namespace: $NS
 spec:
   database:
-    host: 127.0.0.1          # the demo's MariaDB (the runner runs on this machine)
+    host: 127.0.0.1          # the demo's server (the runner pod is on this machine's network)
     port: $MDB_PORT
     schema: shop
     credentialsSecretRef:
-      name: shop-migrator
+      name: shop-migrator$TLS_YAML
   table: customers
   alter: "$ALTER"
   cutOver:
@@ -390,13 +401,14 @@ migration_failed() {   # migration_failed <why>
   sleep 1
   printf '\n%sFAIL%s %s; last status, operator and runner log lines:\n' "$R" "$N" "$1"
   last_status | cut -c1-400 | sed 's/^/   /'
+  collect_logs
   tail -n 12 "$OPERATOR_LOG" | cut -c1-300 | sed 's/^/   operator| /'
   tail -n 20 "$RUNNER_LOG" | cut -c1-300 | sed 's/^/   /'
   exit 1
 }
 
 # wait_phase <timeout s> <phase>...: until the status shows one of the phases; fails the demo on a
-# finished phase that was not asked for, a dead operator or cluster, or the timeout.
+# finished phase that was not asked for, a dead cluster, or the timeout.
 wait_phase() {
   local timeout=$1 t; shift
   local wanted=" $* " phase
@@ -405,8 +417,7 @@ wait_phase() {
     phase=$(status_phase)
     [[ -n $phase && $wanted == *" $phase "* ]] && return 0
     case $phase in Failed|Cancelled|Succeeded|Validated) migration_failed "the migration ended in $phase while waiting for $*";; esac
-    kill -0 "$OPERATOR_PID" 2>/dev/null || migration_failed "the operator exited"
-    kill -0 "$CLUSTER_PID" 2>/dev/null || migration_failed "the local Kubernetes API exited"
+    cluster_alive || migration_failed "the local cluster stopped"
     (( $(lib_elapsed "$t" "$(lib_now)" | cut -d. -f1) < timeout )) || migration_failed "no phase $* within $timeout s"
     sleep 0.2
   done
@@ -494,6 +505,7 @@ read -r BATCHES2 ERRORS2 < <(writer_stats 2)
 
 # ---------------------------------------------------------------- 7. checks
 step "Checks after the cut-over"
+collect_logs
 FINAL=$(last_status)
 read -r PHASE STALL ATTEMPTS ROWS_COPIED EVENTS JOB < <(python3 -c '
 import json, sys
@@ -518,16 +530,16 @@ p1=$(q "SELECT COUNT(*) FROM shop.customers WHERE email LIKE 'p1-w%'")
 p2=$(q "SELECT COUNT(*) FROM shop.customers WHERE email LIKE 'p2-w%'")
 check "$(( p1 != BATCHES1 || p2 != BATCHES2 ))" "no lost insert: shop.customers holds $p1/$BATCHES1 rows inserted during the copy and $p2/$BATCHES2 during the cut-over phase"
 
-# The runner Job, as the Job controller (here: the simulated node) reports it.
+# The runner Job, as the real Job controller reports it.
 JOB_DONE=
-for _ in $(seq 1 100); do   # the node writes the Job's status once the runner process has exited
+for _ in $(seq 1 100); do   # the Job controller marks it Complete once the kubelet reported the pod Succeeded
   JOB_DONE=$(kc get job "$JOB" -n "$NS" -o jsonpath='{.status.conditions[?(@.type=="Complete")].status}' 2>/dev/null || true)
   [ "$JOB_DONE" = True ] && break
   sleep 0.2
 done
 EXIT_CODES=$(kc get pods -n "$NS" -l "job-name=$JOB" -o jsonpath='{range .items[*]}{.status.containerStatuses[0].state.terminated.exitCode}{" "}{end}' 2>/dev/null || true)
 EXIT_CODES=$(echo $EXIT_CODES)   # trimmed
-kc_show get job,pod -n "$NS" || true
+kc_show get nodes,deploy,jobs,pods -A || true
 check "$([ "$JOB_DONE" = True ] && [ "$EXIT_CODES" = 0 ]; echo $?)" "runner Job $JOB is Complete (its pod's runner process exit code(s): ${EXIT_CODES:-none})"
 
 # The Events the operator recorded, one per phase it announced.
@@ -544,8 +556,8 @@ kc_show get smig -n "$NS" || true
 (umask 077; { cat "$MIGRATOR_PASSWORD_FILE"; echo; printf '%s' "$(<"$MIGRATOR_PASSWORD_FILE")" | base64; } >"$WORK/secret.patterns")
 kc get smig,job,pod,events -n "$NS" -o yaml >"$WORK/resources.yaml" 2>&1 || true
 LEAKS=$(grep -l -F -f "$WORK/secret.patterns" "$WORK/resources.yaml" "$OPERATOR_LOG" "$RUNNER_LOG" \
-  "$CLUSTER_DIR/cluster.log" "$CLUSTER_DIR/apiserver.log" "$STATUS" 2>/dev/null || true)
-check "$([ -z "$LEAKS" ]; echo $?)" "the password of $MIGRATOR_USER (plain or base64) is nowhere in the SchemaMigration, Job, Pod, Events, nor the logs of the operator, the runner, the API server${LEAKS:+: found in $LEAKS}"
+  "$CLUSTER_DIR"/logs/*.log "$STATUS" 2>/dev/null || true)
+check "$([ -z "$LEAKS" ]; echo $?)" "the password of $MIGRATOR_USER (plain or base64) is nowhere in the SchemaMigration, Job, Pod, Events, nor the logs of the operator, the runner, the API server, kubelet, containerd${LEAKS:+: found in $LEAKS}"
 rm -f "$WORK/secret.patterns"
 
 # The writers' own view of the stall: gaps between two consecutive batch completions of
@@ -573,12 +585,13 @@ for c in "${CHECKS[@]}"; do [[ $c == FAIL* ]] && fails=$((fails + 1)); done
 step "Summary"
 info "table:            shop.customers, $(num "$ROWS") rows at the start, $WRITERS writers throughout"
 info "alter:            $ALTER"
-info "ran as:           SchemaMigration $NS/$SMIG -> operator (local process) -> Job $JOB -> runner process"
+info "ran as:           SchemaMigration $NS/$SMIG -> operator (pod of Deployment transmog-system/transmog-operator)"
+info "                  -> Job $JOB -> runner pod on node 127.0.0.1 (kubelet, containerd, runc)"
 info "copy:             $(num "$ROWS_COPIED") rows copied, $(num "$EVENTS") changed keys applied from the binlog"
 info "cut-over:         $ATTEMPTS attempt(s); write stall reported in status.cutOver.stallMillis: ${STALL} ms"
 info "                  seen by the writers: longest gap between two batches across the cut-over ${GAP_CUT} ms"
 info "                  (longest elsewhere in that phase ${GAP_OTHER} ms, median ${GAP_MED} ms incl. the ${PAUSE} s pause)"
-info "timing:           Kubernetes API ready $(lib_elapsed "$T_CLUSTER" "$T_CLUSTER_READY") s after its start; resource applied -> Copying $(lib_elapsed "$T_APPLY" "$T_COPYING") s;"
+info "timing:           cluster (image build included) ready $(lib_elapsed "$T_CLUSTER" "$T_CLUSTER_READY") s after its start; resource applied -> Copying $(lib_elapsed "$T_APPLY" "$T_COPYING") s;"
 info "                  AwaitingCutOver $(lib_elapsed "$T0" "$T_COPIED") s after the demo's start; approved -> Succeeded seen in $(lib_elapsed "$T_RELEASE" "$T_DONE") s;"
 info "                  whole demo $(lib_elapsed "$T0" "$T_END") s"
 info "checks:           $(( ${#CHECKS[@]} - fails )) passed, $fails failed"

@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Provisions kube-apiserver, etcd and kubectl for io.fabric8:kube-api-test by
-# building them from Go modules (no prebuilt binary is downloaded).
+# Provisions kube-apiserver, etcd and kubectl for io.fabric8:kube-api-test, and
+# kubelet, kube-controller-manager and kube-scheduler for the local single-node
+# cluster (scripts/local-cluster.sh), by building them from Go modules (no
+# prebuilt binary is downloaded).
 #
 # kube-api-test looks in ${KUBE_API_TEST_DIR:-~/.kubeapitest}/k8s/<version>-<os>-<arch>/
-# for the three binaries; this script fills exactly that directory. The Kubernetes
+# for its three binaries (it ignores the others); this script fills exactly that
+# directory. The Kubernetes
 # version is the one scripts/kube-build/go.mod requires (k8s.io/kubernetes vX.Y.Z,
 # staging modules pinned to v0.Y.Z); etcd is the go.etcd.io/etcd/server/v3 that
 # the same module graph selects.
 #
-# Idempotent: when the three binaries are present and report the right version
+# Idempotent: when the six binaries are present and report the right version
 # it exits at once. Otherwise it builds them (10+ minutes the first time on two
 # cores; the Go module and build caches make later builds much faster) into a
 # temporary directory and moves that into place, so kube-api-test never sees a
@@ -59,12 +62,18 @@ case "$print" in
   dir) echo "$dest"; exit 0 ;;
 esac
 
-# True when dir holds the three binaries and they run and report our version.
+# kubelet, kube-controller-manager and kube-scheduler run the local node; the rest
+# is what kube-api-test starts.
+kube_servers=(kube-apiserver kube-controller-manager kube-scheduler kubelet)
+
+# True when dir holds the six binaries and they run and report our version.
 binaries_ok() {
-  local d="$1" out
-  for b in kube-apiserver etcd kubectl; do [ -x "$d/$b" ] || return 1; done
-  out="$("$d/kube-apiserver" --version 2>/dev/null)" || return 1
-  [ "$out" = "Kubernetes v$kube_version" ] || return 1
+  local d="$1" out b
+  for b in "${kube_servers[@]}" etcd kubectl; do [ -x "$d/$b" ] || return 1; done
+  for b in "${kube_servers[@]}"; do
+    out="$("$d/$b" --version 2>/dev/null)" || return 1
+    [ "$out" = "Kubernetes v$kube_version" ] || return 1
+  done
   out="$("$d/kubectl" version --client 2>/dev/null)" || return 1
   [[ "$out" == *"Client Version: v$kube_version"* ]] || return 1
   out="$("$d/etcd" --version 2>/dev/null)" || return 1
@@ -72,7 +81,7 @@ binaries_ok() {
 }
 
 if ! $force && binaries_ok "$dest"; then
-  log "kube-apiserver, etcd, kubectl v$kube_version already in $dest"
+  log "kube-apiserver, kube-controller-manager, kube-scheduler, kubelet, etcd, kubectl v$kube_version already in $dest"
   exit 0
 fi
 
@@ -82,7 +91,7 @@ if command -v flock >/dev/null 2>&1; then
   exec 9>"$base/.provision.lock"
   flock 9
   if ! $force && binaries_ok "$dest"; then
-    log "kube-apiserver, etcd, kubectl v$kube_version already in $dest"
+    log "Kubernetes v$kube_version binaries already in $dest"
     exit 0
   fi
 fi
@@ -129,6 +138,9 @@ log "building Kubernetes v$kube_version and etcd v$etcd_version with $(go versio
 build etcd "$etcd_ldflags" ./etcd
 build kubectl "$kube_ldflags" k8s.io/kubernetes/cmd/kubectl
 build kube-apiserver "$kube_ldflags" k8s.io/kubernetes/cmd/kube-apiserver
+build kube-scheduler "$kube_ldflags" k8s.io/kubernetes/cmd/kube-scheduler
+build kube-controller-manager "$kube_ldflags" k8s.io/kubernetes/cmd/kube-controller-manager
+build kubelet "$kube_ldflags" k8s.io/kubernetes/cmd/kubelet
 
 binaries_ok "$tmp" || die "the freshly built binaries do not report v$kube_version"
 
@@ -137,4 +149,4 @@ if [ -e "$dest" ]; then
   mv "$dest" "$old"
 fi
 mv "$tmp" "$dest"
-log "kube-apiserver, etcd, kubectl v$kube_version ready in $dest ($((SECONDS - total))s)"
+log "Kubernetes v$kube_version binaries and etcd ready in $dest ($((SECONDS - total))s)"

@@ -13,6 +13,12 @@
 # its datadir and every file made here live under MDB_DIR, which cleanup removes; a
 # watchdog also stops the server if the calling script dies without running its traps
 # (kill -9). Tunables (env): MDB_BUFFER_POOL (512M), MDB_KEEP_DIR=1 keeps the dir.
+#
+# MDB_FLAVOR=mysql-9.7 (or mariadb-11.8) starts that server instead of the host's MariaDB 10.11: the one
+# scripts/provision-test-servers.sh unpacked into ~/.cache/transmog/servers/<flavor>/ (its `stamp` names the
+# daemon and its directories). MySQL gets GTIDs on and the X protocol off; its users authenticate with
+# caching_sha2_password, so the TCP client uses TLS (the server's auto-generated certificate). The clients
+# are the host's `mariadb`. MDB_SERVER (e.g. "mysqld 9.7.4-2") names the server that runs.
 
 _LIB_CLEANUP=()
 _LIB_CLEANING=0
@@ -96,13 +102,42 @@ _mdb_stop() {
   fi
 }
 
-# mdb_start [server-id]: install a datadir, start mariadbd, wait for it, create the app user.
+_mdb_stamp() { sed -n "s/^$2=//p" "$1" | head -n 1; }
+
+# mdb_start [server-id]: install a datadir, start the server, wait for it, create the app user.
 mdb_start() {
   local server_id=${1:-$((1000 + RANDOM % 9000))}
-  local mariadbd install_db attempt
-  mariadbd=$(_mdb_bin mariadbd) || return 1
-  install_db=$(_mdb_bin mariadb-install-db) || return 1
+  local mariadbd install_db attempt flavor=${MDB_FLAVOR:-mariadb-10.11} stamp
+  local -a paths=() install=() extra=()
   _mdb_bin mariadb >/dev/null || return 1
+  case "$flavor" in
+    mariadb-10.11)
+      mariadbd=$(_mdb_bin mariadbd) || return 1
+      install_db=$(_mdb_bin mariadb-install-db) || return 1
+      MDB_SERVER=mariadbd ;;
+    mysql-9.7|mariadb-11.8)
+      stamp="${TRANSMOG_TEST_SERVERS_DIR:-$HOME/.cache/transmog/servers}/$flavor/stamp"
+      if [ ! -f "$stamp" ]; then
+        echo "mariadb.sh: $flavor is not provisioned: $(cat "$(dirname "$stamp")/UNAVAILABLE" 2>/dev/null || echo "run scripts/provision-test-servers.sh $flavor")" >&2
+        return 1
+      fi
+      mariadbd=$(_mdb_stamp "$stamp" daemon)
+      paths=(--basedir="$(_mdb_stamp "$stamp" basedir)" --plugin-dir="$(_mdb_stamp "$stamp" plugin_dir)"
+             --lc-messages-dir="$(_mdb_stamp "$stamp" lc_messages_dir)")
+      MDB_SERVER="$(basename "$mariadbd")"
+      if [ "$flavor" = mysql-9.7 ]; then
+        install=("$mariadbd" --no-defaults "${paths[@]}" --initialize-insecure)
+        extra=(--gtid-mode=ON --enforce-gtid-consistency=ON --mysqlx=OFF --innodb-redo-log-capacity=64M --secure-file-priv=)
+      else
+        install_db=$(_mdb_stamp "$stamp" install_db)
+        [ -n "$install_db" ] || { echo "mariadb.sh: $flavor has no mariadb-install-db" >&2; return 1; }
+        install=("$install_db" --no-defaults --basedir="$(_mdb_stamp "$stamp" basedir)" --auth-root-authentication-method=normal
+                 --skip-test-db --skip-name-resolve)
+      fi ;;
+    *) echo "mariadb.sh: unknown MDB_FLAVOR $flavor (mariadb-10.11, mariadb-11.8, mysql-9.7)" >&2; return 1 ;;
+  esac
+  [ ${#install[@]} -gt 0 ] || install=("$install_db" --no-defaults --auth-root-authentication-method=normal
+                                      --skip-test-db --skip-name-resolve)
 
   [ -n "$(trap -p EXIT)" ] || lib_install_traps   # cleanup must run however the caller ends
   MDB_DIR=$(mktemp -d "${TMPDIR:-/tmp}/transmog-mariadb.XXXXXX")
@@ -112,9 +147,8 @@ mdb_start() {
   local -a as_root=()
   [ "$(id -u)" -eq 0 ] && as_root=(--user=root)   # mariadbd refuses to run as root without it
 
-  if ! "$install_db" --no-defaults --datadir="$MDB_DIR/data" --auth-root-authentication-method=normal \
-       --skip-test-db --skip-name-resolve "${as_root[@]}" >"$MDB_DIR/install-db.log" 2>&1; then
-    echo "mariadb.sh: mariadb-install-db failed:" >&2
+  if ! "${install[@]}" --datadir="$MDB_DIR/data" "${as_root[@]}" >"$MDB_DIR/install-db.log" 2>&1; then
+    echo "mariadb.sh: initializing the datadir ($flavor) failed:" >&2
     tail -n 25 "$MDB_DIR/install-db.log" >&2
     return 1
   fi
@@ -123,10 +157,10 @@ mdb_start() {
   for attempt in 1 2 3 4 5; do
     MDB_PORT=$(_mdb_free_port)
     : >"$MDB_DIR/error.log"
-    "$mariadbd" --no-defaults \
+    "$mariadbd" --no-defaults "${paths[@]}" "${extra[@]}" \
       --datadir="$MDB_DIR/data" --socket="$MDB_SOCKET" --pid-file="$MDB_DIR/mariadbd.pid" \
       --port="$MDB_PORT" --bind-address=127.0.0.1 --skip-name-resolve \
-      --log-bin="$MDB_DIR/data/mariadb-bin" --binlog-format=ROW --binlog-row-image=FULL \
+      --log-bin="$MDB_DIR/data/binlog" --binlog-format=ROW --binlog-row-image=FULL \
       --server-id="$server_id" "${as_root[@]}" \
       --innodb-buffer-pool-size="${MDB_BUFFER_POOL:-512M}" --innodb-flush-log-at-trx-commit=2 --sync-binlog=0 \
       --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
@@ -135,11 +169,11 @@ mdb_start() {
     MDB_PID=$!
     echo "$MDB_PID" >"$MDB_DIR/server.pid"
     if _mdb_wait_ready; then break; fi
-    if grep -q "Address already in use\|Do you already have another server running on port" "$MDB_DIR/error.log" && [ "$attempt" -lt 5 ]; then
+    if grep -q "Address already in use\|Do you already have another server running on port\|Bind on TCP/IP port" "$MDB_DIR/error.log" && [ "$attempt" -lt 5 ]; then
       lib_stop_pid "$MDB_PID" 5; MDB_PID=
       continue
     fi
-    echo "mariadb.sh: mariadbd did not start" >&2
+    echo "mariadb.sh: $MDB_SERVER ($flavor) did not start" >&2
     _mdb_tail_log
     return 1
   done
@@ -157,8 +191,11 @@ mdb_start() {
                GRANT ALL PRIVILEGES ON *.* TO '$MDB_USER'@'localhost';" || { _mdb_tail_log; return 1; }
   MDB_APP_CNF="$MDB_DIR/app.cnf"
   (umask 077; printf '[client]\nuser=%s\npassword=%s\nhost=127.0.0.1\nport=%s\nprotocol=TCP\ndefault-character-set=utf8mb4\n' \
-     "$MDB_USER" "$password" "$MDB_PORT" >"$MDB_APP_CNF")
+     "$MDB_USER" "$password" "$MDB_PORT" >"$MDB_APP_CNF"
+   # caching_sha2_password needs a secure connection for a full authentication.
+   if [ "$flavor" = mysql-9.7 ]; then printf 'ssl\n' >>"$MDB_APP_CNF"; fi)
   MDB_VERSION=$(mdb_value "SELECT VERSION()")
+  MDB_FLAVOR=$flavor
 }
 
 _mdb_wait_ready() {

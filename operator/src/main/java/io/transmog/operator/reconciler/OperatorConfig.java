@@ -37,6 +37,15 @@ public interface OperatorConfig {
     @WithDefault("512Mi")
     String runnerMemoryLimit();
 
+    /**
+     * Runner pods share the node's network namespace ({@code hostNetwork: true}). Off by default: a runner needs no
+     * host network in a normal cluster. On for a cluster without a pod network, such as the loopback-only local node
+     * of scripts/local-cluster.sh (overlays/local sets it), where a pod reaches the database and the API server
+     * only through the host's loopback.
+     */
+    @WithDefault("false")
+    boolean runnerHostNetwork();
+
     /** Retries of a runner pod that exits with an error other than the permanent-failure code. */
     @WithDefault("6")
     int jobBackoffLimit();

@@ -160,6 +160,8 @@ public final class RunnerJobs {
                         .endMetadata()
                         .withNewSpec()
                             .withRestartPolicy("Never")
+                            // Only where the operator is told so (a cluster without a pod network): see OperatorConfig.
+                            .withHostNetwork(config.runnerHostNetwork() ? Boolean.TRUE : null)
                             .withServiceAccountName(serviceAccount)
                             .withNodeSelector(runner == null ? null : runner.getNodeSelector())
                             .withTolerations(runner == null ? null : runner.getTolerations())

@@ -56,8 +56,8 @@ import io.transmog.operator.runner.RunnerCommand;
  * Running, and runs the container's command {@code transmog run <ns>/<name>} with the container's environment
  * resolved the way the kubelet does (secretKeyRef from the Secret, fieldRef from the Pod), and credentials of a token
  * of the pod's ServiceAccount (so the runner has exactly the RBAC of deploy/). A {@link PodLauncher} decides how the
- * command runs: tests run it as an in-process {@link Runner} ({@link #inProcess}); the demo's {@link LocalCluster}
- * starts a real {@code transmog run} process;</li>
+ * command runs: tests run it as an in-process {@link Runner} ({@link #inProcess}) or as a real
+ * {@code transmog run} process. (For a real node, kubelet and controllers included, see LocalNodeIT.)</li>
  * <li>when the runner returns, it writes the Pod's terminated status with the exit code, and the Job's status as
  * the Job controller would: Complete on 0; the pod failure policy's action (FailJob on exit code 3, Ignore on a
  * DisruptionTarget condition); otherwise a counted failure and a new pod until the backoff limit.</li>

@@ -54,6 +54,10 @@ class RunnerJobsTest {
             return "512Mi";
         }
 
+        public boolean runnerHostNetwork() {
+            return false;
+        }
+
         public int jobBackoffLimit() {
             return 6;
         }
@@ -92,6 +96,20 @@ class RunnerJobsTest {
                 .extracting(EnvVar::getName)
                 .containsExactlyInAnyOrder(RunnerJobs.ENV_METRICS_PORT, RunnerJobs.ENV_METRICS_TABLE);
         assertThat(container.getEnvFrom()).isNullOrEmpty();
+    }
+
+    @Test
+    void runnerPodsUseTheHostNetworkOnlyWhenTheOperatorIsToldSo() {
+        var m = Fixtures.migration("shop", "m", "mysql", "shop", "customers");
+        assertThat(RunnerJobs.desired(m, CONFIG, IMAGE).getSpec().getTemplate().getSpec().getHostNetwork())
+                .as("default: the pod network").isNull();
+
+        OperatorConfig hostNetwork = (OperatorConfig) java.lang.reflect.Proxy.newProxyInstance(
+                OperatorConfig.class.getClassLoader(), new Class<?>[] { OperatorConfig.class },
+                (proxy, method, args) -> method.getName().equals("runnerHostNetwork") ? Boolean.TRUE
+                        : method.invoke(CONFIG, args));
+        assertThat(RunnerJobs.desired(m, hostNetwork, IMAGE).getSpec().getTemplate().getSpec().getHostNetwork())
+                .isTrue();
     }
 
     @Test
