@@ -17,6 +17,14 @@ class RedactorTest {
     }
 
     @Test
+    void leavesWordsThatOnlyContainAValueAlone() {
+        Redactor r = new Redactor(List.of("mig", "p4ss!"));
+        assertThat(r.apply("Migrating: migrated by mig; Access denied for user 'mig'@'host' (using password p4ss!)"))
+                .isEqualTo("Migrating: migrated by [redacted]; Access denied for user '[redacted]'@'host' (using password [redacted])");
+        assertThat(r.apply("mig_table and xmig stay")).isEqualTo("mig_table and xmig stay");
+    }
+
+    @Test
     void ignoresNullsAndValuesTooShortToBeSecrets() {
         Redactor r = new Redactor(Arrays.asList(null, "", "ab"));
         assertThat(r.apply("a table named ab")).isEqualTo("a table named ab");
