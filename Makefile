@@ -16,6 +16,7 @@ deps:
 kube-deps:
 	scripts/provision-kube-binaries.sh
 	scripts/ensure-node-deps.sh
+	scripts/provision-go-tools.sh
 
 build:
 	$(MVN) -DskipTests package
