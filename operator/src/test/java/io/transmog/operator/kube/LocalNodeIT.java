@@ -56,7 +56,7 @@ class LocalNodeIT {
         node.kubectl("apply", "--server-side", "-k", TestPaths.repoRoot().resolve("overlays/local").toString());
         var operator = client.apps().deployments().inNamespace("transmog-system").withName("transmog-operator");
         await("the operator Deployment to be available").atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(250))
-                .until(() -> {
+                .ignoreExceptions().until(() -> {
                     Deployment d = operator.get();
                     return d != null && d.getStatus() != null && Integer.valueOf(1).equals(d.getStatus().getAvailableReplicas());
                 });

@@ -69,7 +69,11 @@ public final class LocalNode {
         cluster("stop");
         cluster("start");
         cluster("load", image().toString());
-        client = new KubernetesClientBuilder().withConfig(Config.fromKubeconfig(kubeconfig())).build();
+        Config config = Config.fromKubeconfig(kubeconfig());
+        // On two loaded cores the client's first TLS set-up alone has taken over 10 s (its default connect timeout).
+        config.setConnectionTimeout(60_000);
+        config.setRequestTimeout(60_000);
+        client = new KubernetesClientBuilder().withConfig(config).build();
         try {
             Map<String, String> times = new java.util.LinkedHashMap<>();
             for (String line : Files.readAllLines(dir.resolve("start-times"))) {
