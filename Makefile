@@ -27,8 +27,10 @@ test: deps kube-deps
 demo: deps kube-deps build
 	scripts/demo.sh
 
+# transmog against ALTER COPY and one INSERT ... SELECT, idle and under load; DB=mysql or DB=mariadb-11.8 picks the
+# server, BENCH_ROWS=10000000 the size (scripts/bench.sh lists the knobs). Appends to docs/benchmarks.md.
 bench: deps build
-	scripts/bench.sh
+	DB="$(DB)" scripts/bench.sh
 
 clean:
 	$(MVN) clean
