@@ -322,11 +322,7 @@ public final class Migrator {
         Changelog changelog = new Changelog(database, sql);
         long serverId = config.binlogServerId() > 0 ? config.binlogServerId()
                 : ThreadLocalRandom.current().nextLong(100_000_000L, 4_000_000_000L);
-        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "transmog-heartbeat");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-heartbeat"));
         try (Connection copyConnection = database.connect();
              Connection applyConnection = database.connect();
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
