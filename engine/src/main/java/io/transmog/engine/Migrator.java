@@ -327,7 +327,8 @@ public final class Migrator {
              Connection applyConnection = database.connect();
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
                      triggers.ghostNames());
-             Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())) {
+             Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())
+                     .start()) {
             // The stream must start before the first row is copied: every change after this position is seen.
             // A resumed run starts where its checkpoint says every earlier change is in the ghost.
             Checkpoint resumed = resumeFrom.orElse(null);

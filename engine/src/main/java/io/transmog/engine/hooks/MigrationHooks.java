@@ -188,5 +188,4 @@ public final class MigrationHooks implements AutoCloseable {
             return "localhost";
         }
     }
-
 }
