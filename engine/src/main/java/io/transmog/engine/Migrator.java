@@ -15,6 +15,7 @@ import io.transmog.engine.cutover.CutOverAlgorithm;
 import io.transmog.engine.cutover.GhostTriggers;
 import io.transmog.engine.db.ConnectionLoss;
 import io.transmog.engine.db.Database;
+import io.transmog.engine.db.Retry;
 import io.transmog.engine.db.ServerKind;
 import io.transmog.engine.hooks.Hook;
 import io.transmog.engine.hooks.HookFailure;
@@ -39,7 +40,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -473,6 +477,10 @@ public final class Migrator {
          * Compares original and ghost chunk by chunk in one consistent snapshot: writes to
          * the original stop (READ lock) just long enough to drain the stream and open the
          * snapshot. Mismatched chunks are re-synced and everything is compared again.
+         * The pass reads its snapshots on another thread while this one goes on applying
+         * changes: snapshots do not see those, and a pass that held the applier still let the
+         * writers' changes pile up for its whole length (the apply lag) and then for the
+         * cut-over's lock to re-sync.
          */
         void verify(ChecksumVerifier verifier, SqlBuilder sql) throws Exception {
             verifier.unverifiedColumns().forEach(column -> LOG.warn("table={} phase=AwaitingCutOver not verified by checksum: {}",
@@ -499,7 +507,7 @@ public final class Migrator {
                     } finally {
                         Database.execute(locker, "UNLOCK TABLES");
                     }
-                    mismatched = verifier.mismatches(snapshot, ghostSnapshot);
+                    mismatched = applyUntilDone(() -> verifier.mismatches(snapshot, ghostSnapshot));
                     Database.execute(snapshot, "COMMIT");
                     Database.execute(ghostSnapshot, "COMMIT");
                 }
@@ -518,6 +526,35 @@ public final class Migrator {
             throw new MigrationException("checksums of original and ghost still differ after " + VERIFY_PASSES
                     + " passes, in " + mismatched.size() + " chunk(s), first " + mismatched.get(0)
                     + "; the cut-over is not done");
+        }
+
+        /**
+         * Runs {@code work} on a thread of its own and applies changes here (as throttling and pauses allow) until it
+         * is done; returns its result or throws its failure. Leaving early (cancel, abort) stops the work's thread.
+         */
+        private <T> T applyUntilDone(Retry.SqlWork<T> work) throws Exception {
+            ExecutorService worker = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-verify"));
+            try {
+                Future<T> result = worker.submit(work::run);
+                while (!result.isDone()) {
+                    if (mayWrite(Phase.AwaitingCutOver) && applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS) == 0) {
+                        try {
+                            result.get(IDLE_MILLIS, TimeUnit.MILLISECONDS);
+                        } catch (TimeoutException notYet) {
+                            // nothing to apply for now; look again
+                        }
+                    }
+                    report();
+                }
+                return result.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            } finally {
+                worker.shutdownNow();
+            }
         }
 
         /**
