@@ -5,7 +5,7 @@
 # only finds the pieces. It appends the results to docs/benchmarks.md; its last line is one line for scripts.
 #
 # Env: DB (mariadb, the default = MariaDB 10.11; mysql = MySQL 9.7; mariadb-11.8), BENCH_ROWS (1000000; 10M works),
-# BENCH_JAVA_OPTS (transmog's JVM options, as a pod runs it), BENCH_CHUNK_SIZE (transmog's default when unset),
+# BENCH_JAVA_OPTS (transmog's JVM options; unset: the launcher's default, scripts/lib/cli-jvm-options), BENCH_CHUNK_SIZE (transmog's default when unset),
 # BENCH_BUFFER_POOL (1G), BENCH_KEEP=1 keeps the work dir (transmog's logs, GC logs).
 set -euo pipefail
 
@@ -30,7 +30,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT+changes"
 cd "$ROOT"
 java -Xmx512m -cp "engine/target/test-classes:engine/target/classes:$(cat engine/target/test-classpath.txt)" \
   -Dtransmog.test.server="$SERVER" -Dbench.rows="$ROWS" -Dbench.launcher="$ROOT/bin/transmog" \
-  -Dbench.javaOptions="${BENCH_JAVA_OPTS:--Xmx256m}" -Dbench.chunkSize="${BENCH_CHUNK_SIZE:-}" \
+  -Dbench.javaOptions="${BENCH_JAVA_OPTS-$(cat "$ROOT/scripts/lib/cli-jvm-options")}" -Dbench.chunkSize="${BENCH_CHUNK_SIZE:-}" \
   -Dbench.bufferPool="${BENCH_BUFFER_POOL:-1G}" -Dbench.report="$ROOT/docs/benchmarks.md" -Dbench.workDir="$WORK" \
   -Dbench.commit="$COMMIT" \
   io.transmog.bench.Bench
