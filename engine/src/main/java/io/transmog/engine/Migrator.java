@@ -576,6 +576,7 @@ public final class Migrator {
                 }
                 status.phase(Phase.CuttingOver, "cut-over attempt " + attempt);
                 try {
+                    catchUpBeforeLocking();
                     long stall = cutOver.attempt(this::drain);
                     swapped = true;
                     status.cutOverAttempt(attempt, null);
@@ -615,6 +616,15 @@ public final class Migrator {
          * when given (the cut-over's connection, which alone can read the locked original).
          */
         private void drain(long timeoutMillis, Optional<Connection> via) throws Exception {
+            awaitStream(timeoutMillis, via);
+            while (changedKeys.size() > 0) {
+                applyPending(via);
+            }
+            status.eventsApplied(applier.keysApplied());
+        }
+
+        /** Waits for a marker written now to come back through the stream, applying changes meanwhile. */
+        private void awaitStream(long timeoutMillis, Optional<Connection> via) throws Exception {
             CompletableFuture<Void> marker = changelog.writeMarker();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (!marker.isDone()) {
@@ -629,10 +639,15 @@ public final class Migrator {
                 }
             }
             marker.join();
-            while (changedKeys.size() > 0) {
-                applyPending(via);
-            }
-            status.eventsApplied(applier.keysApplied());
+        }
+
+        /**
+         * Before an attempt takes its locks: the stream catches up and what it brought is re-synced, so the drain under
+         * the lock, which the writers wait for, has only the changes of the last moments left to re-sync.
+         */
+        private void catchUpBeforeLocking() throws Exception {
+            awaitStream(config.cutOverLockTimeoutSeconds() * 1000L, Optional.empty());
+            applier.applyPending(config.dmlBatchSize());
         }
 
         private void applyPending(Optional<Connection> via) throws SQLException {
