@@ -61,11 +61,16 @@ public final class Throttler implements AutoCloseable {
 
     /**
      * One collection: when it started; why writing must wait (replica lag, max load, the throttle query), or null;
-     * the critical-load thresholds over their limit, or null; why the critical load could not be decided (a live
-     * change naming an unknown variable), or null; and a failure that must end the migration (the primary cannot
-     * be read, a mistyped initial threshold), or null.
+     * the critical-load thresholds it checked, those over their limit, or null, and why they could not be decided (a
+     * live change naming an unknown variable), or null; and a failure that must end the migration (the primary
+     * cannot be read, a mistyped initial threshold), or null.
      */
-    private record Readings(long takenMillis, String reason, String criticalOver, String criticalProblem, Exception failure) {
+    private record Readings(long takenMillis, String reason, LoadThresholds criticalChecked, String criticalOver,
+                            String criticalProblem, Exception failure) {
+        /** The critical-load findings, unless the thresholds were changed since they were checked. */
+        boolean criticalStillApplies(LoadThresholds current) {
+            return criticalChecked == current;
+        }
     }
 
     private final Controls controls;
@@ -79,7 +84,7 @@ public final class Throttler implements AutoCloseable {
     private final long startedMillis = System.currentTimeMillis();
     private final ScheduledExecutorService collector = Executors.newSingleThreadScheduledExecutor(
             DaemonThreads.named("transmog-throttle-readings"));
-    // Only the collector thread uses these connections.
+    // The collector's connections (close() closes them once it stopped).
     private final Map<ConnectionConfig, Connection> replicaConnections = new ConcurrentHashMap<>();
     private Connection primaryConnection;
     private Connection throttleQueryConnection;
@@ -127,7 +132,7 @@ public final class Throttler implements AutoCloseable {
         if (current.failure() instanceof RuntimeException e) {
             throw e;
         }
-        if (current.criticalOver() == null) {
+        if (current.criticalOver() == null || !current.criticalStillApplies(controls.criticalLoad())) {
             return;
         }
         long hibernateSeconds = controls.criticalLoadHibernateSeconds();
@@ -163,7 +168,7 @@ public final class Throttler implements AutoCloseable {
         if (current.failure() != null) {
             return Optional.of("load readings failed: " + firstLine(current.failure().getMessage()));
         }
-        if (current.criticalProblem() != null) {
+        if (current.criticalProblem() != null && current.criticalStillApplies(controls.criticalLoad())) {
             return Optional.of(current.criticalProblem());
         }
         long lag = changelog.lagMillis();
@@ -222,9 +227,9 @@ public final class Throttler implements AutoCloseable {
                     criticalOver = String.join(", ", load.over());
                 }
             }
-            readings = new Readings(taken, databaseReason(maxLoad, status), criticalOver, criticalProblem, null);
+            readings = new Readings(taken, databaseReason(maxLoad, status), critical, criticalOver, criticalProblem, null);
         } catch (Exception e) {
-            readings = new Readings(taken, null, null, null, e);
+            readings = new Readings(taken, null, null, null, null, e);
         }
     }
 
