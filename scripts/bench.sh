@@ -4,9 +4,10 @@
 # Java (io.transmog.bench.Bench, in the engine's test code, beside the harness and the tests' checks); this script
 # only finds the pieces. It appends the results to docs/benchmarks.md; its last line is one line for scripts.
 #
-# Env: DB (mariadb, the default = MariaDB 10.11; mysql = MySQL 9.7; mariadb-11.8), BENCH_ROWS (1000000; 10M works),
+# Env: DB (mariadb, the default = MariaDB 10.11; mysql = MySQL 9.7; mariadb-11.8), BENCH_ROWS (1000000; 10000000 for the 10M run),
 # BENCH_JAVA_OPTS (transmog's JVM options; unset: the launcher's default, scripts/lib/cli-jvm-options), BENCH_CHUNK_SIZE (transmog's default when unset),
-# BENCH_BUFFER_POOL (1G), BENCH_KEEP=1 keeps the work dir (transmog's logs, GC logs).
+# BENCH_BUFFER_POOL (1G), BENCH_KEEP=1 keeps the work dir (transmog's logs, GC logs), BENCH_LAUNCHER (bin/transmog:
+# another build's launcher measures that build, for before/after figures from the same machine and hour).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,7 +19,7 @@ case "${DB:-mariadb}" in
   mariadb-11.8) SERVER=mariadb-11.8 ;;
   *) echo "bench: DB must be mariadb, mysql or mariadb-11.8, not '$DB'" >&2; exit 1 ;;
 esac
-[ -x "$ROOT/bin/transmog" ] || { echo "bench: bin/transmog is missing: run 'make build' (or 'make bench')" >&2; exit 1; }
+[ -x "${BENCH_LAUNCHER:-$ROOT/bin/transmog}" ] || { echo "bench: ${BENCH_LAUNCHER:-bin/transmog} is missing: run 'make build' (or 'make bench')" >&2; exit 1; }
 [ -f "$ROOT/engine/target/test-classpath.txt" ] || { echo "bench: engine/target/test-classpath.txt is missing: run 'make build'" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time, Debian package 'time') is needed for transmog's CPU and RSS" >&2; exit 1; }
 
@@ -29,7 +30,7 @@ git -C "$ROOT" diff --quiet HEAD 2>/dev/null || COMMIT="$COMMIT+changes"
 
 cd "$ROOT"
 java -Xmx512m -cp "engine/target/test-classes:engine/target/classes:$(cat engine/target/test-classpath.txt)" \
-  -Dtransmog.test.server="$SERVER" -Dbench.rows="$ROWS" -Dbench.launcher="$ROOT/bin/transmog" \
+  -Dtransmog.test.server="$SERVER" -Dbench.rows="$ROWS" -Dbench.launcher="${BENCH_LAUNCHER:-$ROOT/bin/transmog}" \
   -Dbench.javaOptions="${BENCH_JAVA_OPTS-$(cat "$ROOT/scripts/lib/cli-jvm-options")}" -Dbench.chunkSize="${BENCH_CHUNK_SIZE:-}" \
   -Dbench.bufferPool="${BENCH_BUFFER_POOL:-1G}" -Dbench.report="$ROOT/docs/benchmarks.md" -Dbench.workDir="$WORK" \
   -Dbench.commit="$COMMIT" \

@@ -273,10 +273,10 @@ public final class Bench {
         out.add(String.format(Locale.ROOT, "### %s, %s %s, %,d rows (commit %s)", Instant.now().truncatedTo(ChronoUnit.SECONDS),
                 flavor.id(), version(), rows, System.getProperty("bench.commit", "unknown")));
         out.add("");
-        out.add(String.format(Locale.ROOT, "Machine: %s, %d CPUs, %s; load average before %s, after %s. transmog JVM: `%s`,"
-                        + " chunk size %s. ALTER: `%s`.", cpuModel(), Runtime.getRuntime().availableProcessors(), memTotal(),
-                loadBefore, Files.readString(Path.of("/proc/loadavg")).strip(), javaOptions.isBlank() ? "(defaults)" : javaOptions,
-                chunkSize.isBlank() ? "default" : chunkSize, ALTER));
+        out.add(String.format(Locale.ROOT, "Machine: %s, %d CPUs, %s; load average before %s, after %s. transmog: `%s`, JVM"
+                        + " `%s`, chunk size %s. ALTER: `%s`.", cpuModel(), Runtime.getRuntime().availableProcessors(), memTotal(),
+                loadBefore, Files.readString(Path.of("/proc/loadavg")).strip(), launcher,
+                javaOptions.isBlank() ? "(defaults)" : javaOptions, chunkSize.isBlank() ? "default" : chunkSize, ALTER));
         out.add("");
         out.addAll(table(results.get(0), results.get(1), results.get(2)));
         out.add("");
