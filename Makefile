@@ -32,8 +32,10 @@ DB ?= mariadb
 demo: deps kube-deps build
 	DEMO_DB=$(DB) scripts/demo.sh
 
+# transmog against ALTER COPY and one INSERT ... SELECT, idle and under load; DB=mysql or DB=mariadb-11.8 picks the
+# server, BENCH_ROWS=10000000 the size (scripts/bench.sh lists the knobs). Appends to docs/benchmarks.md.
 bench: deps build
-	scripts/bench.sh
+	DB="$(DB)" scripts/bench.sh
 
 clean:
 	$(MVN) clean

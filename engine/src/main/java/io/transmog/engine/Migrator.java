@@ -15,6 +15,7 @@ import io.transmog.engine.cutover.CutOverAlgorithm;
 import io.transmog.engine.cutover.GhostTriggers;
 import io.transmog.engine.db.ConnectionLoss;
 import io.transmog.engine.db.Database;
+import io.transmog.engine.db.Retry;
 import io.transmog.engine.db.ServerKind;
 import io.transmog.engine.hooks.Hook;
 import io.transmog.engine.hooks.HookFailure;
@@ -39,7 +40,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -325,16 +329,13 @@ public final class Migrator {
         Changelog changelog = new Changelog(database, sql);
         long serverId = config.binlogServerId() > 0 ? config.binlogServerId()
                 : ThreadLocalRandom.current().nextLong(100_000_000L, 4_000_000_000L);
-        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "transmog-heartbeat");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-heartbeat"));
         try (Connection copyConnection = database.connect();
              Connection applyConnection = database.connect();
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
                      triggers.ghostNames());
-             Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())) {
+             Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())
+                     .start()) {
             // The stream must start before the first row is copied: every change after this position is seen.
             // A resumed run starts where its checkpoint says every earlier change is in the ghost.
             Checkpoint resumed = resumeFrom.orElse(null);
@@ -479,6 +480,10 @@ public final class Migrator {
          * Compares original and ghost chunk by chunk in one consistent snapshot: writes to
          * the original stop (READ lock) just long enough to drain the stream and open the
          * snapshot. Mismatched chunks are re-synced and everything is compared again.
+         * The pass reads its snapshots on another thread while this one goes on applying
+         * changes: snapshots do not see those, and a pass that held the applier still let the
+         * writers' changes pile up for its whole length (the apply lag) and then for the
+         * cut-over's lock to re-sync.
          */
         void verify(ChecksumVerifier verifier, SqlBuilder sql) throws Exception {
             verifier.unverifiedColumns().forEach(column -> LOG.warn("table={} phase=AwaitingCutOver not verified by checksum: {}",
@@ -505,7 +510,7 @@ public final class Migrator {
                     } finally {
                         Database.execute(locker, "UNLOCK TABLES");
                     }
-                    mismatched = verifier.mismatches(snapshot, ghostSnapshot);
+                    mismatched = applyUntilDone(() -> verifier.mismatches(snapshot, ghostSnapshot));
                     Database.execute(snapshot, "COMMIT");
                     Database.execute(ghostSnapshot, "COMMIT");
                 }
@@ -527,6 +532,35 @@ public final class Migrator {
         }
 
         /**
+         * Runs {@code work} on a thread of its own and applies changes here (as throttling and pauses allow) until it
+         * is done; returns its result or throws its failure. Leaving early (cancel, abort) stops the work's thread.
+         */
+        private <T> T applyUntilDone(Retry.SqlWork<T> work) throws Exception {
+            ExecutorService worker = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-verify"));
+            try {
+                Future<T> result = worker.submit(work::run);
+                while (!result.isDone()) {
+                    if (mayWrite(Phase.AwaitingCutOver) && applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS) == 0) {
+                        try {
+                            result.get(IDLE_MILLIS, TimeUnit.MILLISECONDS);
+                        } catch (TimeoutException notYet) {
+                            // nothing to apply for now; look again
+                        }
+                    }
+                    report();
+                }
+                return result.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof Exception cause) {
+                    throw cause;
+                }
+                throw e;
+            } finally {
+                worker.shutdownNow();
+            }
+        }
+
+        /**
          * Attempts the cut-over until it succeeds, backing off after each failed attempt. Each attempt first runs the
          * before-cut-over hooks: one that fails holds the cut-over (nothing is locked, the attempt is counted and
          * retried after the backoff) for as long as it keeps failing; only failed lock attempts use up the retries.
@@ -545,6 +579,7 @@ public final class Migrator {
                 }
                 status.phase(Phase.CuttingOver, "cut-over attempt " + attempt);
                 try {
+                    catchUpBeforeLocking();
                     long stall = cutOver.attempt(this::drain);
                     swapped = true;
                     status.cutOverAttempt(attempt, null);
@@ -584,6 +619,15 @@ public final class Migrator {
          * when given (the cut-over's connection, which alone can read the locked original).
          */
         private void drain(long timeoutMillis, Optional<Connection> via) throws Exception {
+            awaitStream(timeoutMillis, via);
+            while (changedKeys.size() > 0) {
+                applyPending(via);
+            }
+            status.eventsApplied(applier.keysApplied());
+        }
+
+        /** Waits for a marker written now to come back through the stream, applying changes meanwhile. */
+        private void awaitStream(long timeoutMillis, Optional<Connection> via) throws Exception {
             CompletableFuture<Void> marker = changelog.writeMarker();
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (!marker.isDone()) {
@@ -598,10 +642,15 @@ public final class Migrator {
                 }
             }
             marker.join();
-            while (changedKeys.size() > 0) {
-                applyPending(via);
-            }
-            status.eventsApplied(applier.keysApplied());
+        }
+
+        /**
+         * Before an attempt takes its locks: the stream catches up and what it brought is re-synced, so the drain under
+         * the lock, which the writers wait for, has only the changes of the last moments left to re-sync.
+         */
+        private void catchUpBeforeLocking() throws Exception {
+            awaitStream(config.cutOverLockTimeoutSeconds() * 1000L, Optional.empty());
+            applier.applyPending(config.dmlBatchSize());
         }
 
         private void applyPending(Optional<Connection> via) throws SQLException {

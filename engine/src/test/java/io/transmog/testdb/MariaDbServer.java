@@ -420,6 +420,15 @@ public final class MariaDbServer implements AutoCloseable {
     }
   }
 
+  /** The server process's id, to read its CPU time from /proc (benchmarks); managed servers only. */
+  public synchronized long pid() {
+    requireManaged("pid");
+    if (process == null) {
+      throw new IllegalStateException("server on port " + port + " is not running");
+    }
+    return process.pid();
+  }
+
   public int serverId() {
     return external ? (int) queryLong(null, "SELECT @@server_id") : serverId;
   }

@@ -1,6 +1,7 @@
 package io.transmog.engine.cli;
 
 import io.transmog.engine.Controls;
+import io.transmog.engine.DaemonThreads;
 import io.transmog.engine.MigrationConfig;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.MigrationStatus;
@@ -218,11 +219,7 @@ public final class MigrateCommand implements Callable<Integer> {
             }
         }
         StatusPrinter printer = new StatusPrinter(out, status);
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread thread = new Thread(r, "transmog-status");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-status"));
         if (statusJson) {
             status.addListener(phaseChange -> printer.printNow());
             ticker.scheduleAtFixedRate(printer::printNow, statusIntervalSeconds, statusIntervalSeconds, TimeUnit.SECONDS);

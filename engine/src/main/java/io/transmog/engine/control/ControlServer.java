@@ -1,5 +1,6 @@
 package io.transmog.engine.control;
 
+import io.transmog.engine.DaemonThreads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,8 +61,8 @@ public final class ControlServer implements AutoCloseable {
     private ControlServer(ControlCommands commands) {
         this.commands = commands;
         this.clients = new ThreadPoolExecutor(0, MAX_CONCURRENT_CLIENTS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(),
-                daemon("transmog-control-client"));
-        this.timeouts = Executors.newSingleThreadScheduledExecutor(daemon("transmog-control-timeout"));
+                DaemonThreads.named("transmog-control-client"));
+        this.timeouts = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-control-timeout"));
     }
 
     /**
@@ -276,13 +277,6 @@ public final class ControlServer implements AutoCloseable {
         }
     }
 
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        return r -> {
-            Thread thread = new Thread(r, name);
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
 
     /** Stops serving and removes the socket file. Safe to call more than once. */
     @Override

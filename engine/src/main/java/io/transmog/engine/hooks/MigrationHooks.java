@@ -1,5 +1,6 @@
 package io.transmog.engine.hooks;
 
+import io.transmog.engine.DaemonThreads;
 import io.transmog.engine.MigrationConfig;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.StatusTracker;
@@ -17,7 +18,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -103,7 +103,7 @@ public final class MigrationHooks implements AutoCloseable {
         if (!hooks.enabled() || statusTimer != null) {
             return;
         }
-        statusTimer = Executors.newSingleThreadScheduledExecutor(daemon("transmog-hooks-status"));
+        statusTimer = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-hooks-status"));
         long interval = config.statusIntervalSeconds();
         // Fixed delay: a slow status hook postpones the next one instead of piling runs up.
         statusTimer.scheduleWithFixedDelay(() -> {
@@ -133,7 +133,7 @@ public final class MigrationHooks implements AutoCloseable {
             return;
         }
         if (commands == null) {
-            commands = Executors.newSingleThreadExecutor(daemon("transmog-hooks-command"));
+            commands = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-hooks-command"));
         }
         try {
             commands.execute(() -> {
@@ -168,7 +168,7 @@ public final class MigrationHooks implements AutoCloseable {
 
     private synchronized ExecutorService runner() {
         if (runner == null) {
-            runner = Executors.newSingleThreadExecutor(daemon("transmog-hooks"));
+            runner = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-hooks"));
         }
         return runner;
     }
@@ -187,13 +187,5 @@ public final class MigrationHooks implements AutoCloseable {
         } catch (Exception e) {
             return "localhost";
         }
-    }
-
-    private static ThreadFactory daemon(String name) {
-        return r -> {
-            Thread thread = new Thread(r, name);
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

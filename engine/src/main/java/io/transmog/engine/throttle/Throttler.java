@@ -1,6 +1,7 @@
 package io.transmog.engine.throttle;
 
 import io.transmog.engine.Controls;
+import io.transmog.engine.DaemonThreads;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.binlog.Changelog;
 import io.transmog.engine.db.ConnectionConfig;
@@ -18,31 +19,58 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Decides whether the migration may write right now, and whether it must stop: flag
  * files, an explicit pause, stream lag, replica lag (the changelog heartbeat read back
- * on each replica), load thresholds on global status and the throttle query. Database
- * checks (critical load included) run at most once a second; flag files and the pause
- * are looked at on every call.
+ * on each replica), load thresholds on global status and the throttle query.
  *
- * <p>Not thread-safe: the migration loop is its only caller, apart from
- * {@link #replicaLagMillis()}, which any thread may read.
+ * <p>The database readings (replicas, global status, the throttle query) are collected by a
+ * thread of their own, once a second after the previous collection ended, as gh-ost's
+ * throttler does: the migration loop only reads the latest {@link Readings}. Collected on
+ * the loop, a dead replica cost the copy and the applier its connect timeout on every check.
+ * What the loop may not act on stays safe: no reading yet, readings from before a
+ * hibernation or readings gone stale (a collector stuck on a server) all throttle. Flag
+ * files and the pause are looked at on every call.
+ *
+ * <p>{@link #throttleReason()} and {@link #checkAbort()} are for the migration loop only;
+ * {@link #replicaLagMillis()} any thread may read.
  */
 public final class Throttler implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Throttler.class);
     private static final long CHECK_INTERVAL_MILLIS = 1000;
+    /** Readings older than this throttle: the collector is stuck (a server that accepts but does not answer). */
+    private static final long STALE_MILLIS = 10_000;
+    private static final long CLOSE_WAIT_MILLIS = 1000;
     private static final int THROTTLE_QUERY_TIMEOUT_SECONDS = 2;
     /** What {@link #replicaLag} returns for a replica that has no heartbeat yet. */
     private static final long NO_HEARTBEAT = Long.MAX_VALUE / 2;
 
     public record Settings(Path throttleFlagFile, Path throttleAdditionalFlagFile, Path panicFlagFile,
                            List<ConnectionConfig> replicas) {
+    }
+
+    /**
+     * One collection: when it started; why writing must wait (replica lag, max load, the throttle query), or null;
+     * the critical-load thresholds it checked, those over their limit, or null, and why they could not be decided (a
+     * live change naming an unknown variable), or null; and a failure that must end the migration (the primary
+     * cannot be read, a mistyped initial threshold), or null.
+     */
+    private record Readings(long takenMillis, String reason, LoadThresholds criticalChecked, String criticalOver,
+                            String criticalProblem, Exception failure) {
+        /** The critical-load findings, unless the thresholds were changed since they were checked. */
+        boolean criticalStillApplies(LoadThresholds current) {
+            return criticalChecked == current;
+        }
     }
 
     private final Controls controls;
@@ -54,18 +82,19 @@ public final class Throttler implements AutoCloseable {
     private final LoadThresholds initialMaxLoad;
     private final LoadThresholds initialCriticalLoad;
     private final long startedMillis = System.currentTimeMillis();
-    private final Map<ConnectionConfig, Connection> replicaConnections = new HashMap<>();
+    private final ScheduledExecutorService collector = Executors.newSingleThreadScheduledExecutor(
+            DaemonThreads.named("transmog-throttle-readings"));
+    // The collector's connections (close() closes them once it stopped).
+    private final Map<ConnectionConfig, Connection> replicaConnections = new ConcurrentHashMap<>();
     private Connection primaryConnection;
     private Connection throttleQueryConnection;
-    private long lastCheckMillis;
-    private String databaseReason;
-    private long lastCriticalCheckMillis;
-    /** Why the last critical-load check could not decide (unknown variable), or null. */
-    private String criticalLoadProblem;
+    private volatile Readings readings;
+    private volatile long replicaLagMillis;
+    /** Written by the loop, read by the collector, which makes no query at all until it has passed. */
     private volatile long hibernateUntilMillis;
+    // Only the migration loop uses these.
     private String hibernateReason;
     private boolean streamLagged;
-    private volatile long replicaLagMillis;
 
     public Throttler(Controls controls, Settings settings, Changelog changelog, Database primary, String qualifiedChangelog) {
         this.controls = controls;
@@ -77,57 +106,47 @@ public final class Throttler implements AutoCloseable {
         this.initialCriticalLoad = controls.criticalLoad();
     }
 
+    /** Starts collecting the database readings; the first collection starts now. */
+    public Throttler start() {
+        collector.scheduleWithFixedDelay(this::collect, 0, CHECK_INTERVAL_MILLIS, TimeUnit.MILLISECONDS);
+        return this;
+    }
+
     /**
      * Throws when the migration must abort: panic flag file, critical load (unless
-     * {@link Controls#criticalLoadHibernateSeconds()} asks to hibernate instead).
+     * {@link Controls#criticalLoadHibernateSeconds()} asks to hibernate instead), a reading
+     * that failed in a way no retry mends.
      */
     public void checkAbort() throws SQLException {
         if (exists(settings.panicFlagFile())) {
             throw new MigrationException("panic flag file " + settings.panicFlagFile() + " exists: aborting");
         }
         long now = System.currentTimeMillis();
-        if (now < hibernateUntilMillis) {
-            return; // hibernating: no queries at all until it ends
-        }
-        LoadThresholds critical = controls.criticalLoad();
-        if (critical.isEmpty()) {
-            criticalLoadProblem = null;
+        Readings current = usableReadings();
+        if (now < hibernateUntilMillis || current == null) {
             return;
         }
-        if (now - lastCriticalCheckMillis < CHECK_INTERVAL_MILLIS) {
+        if (current.failure() instanceof SQLException e) {
+            throw e;
+        }
+        if (current.failure() instanceof RuntimeException e) {
+            throw e;
+        }
+        if (current.criticalOver() == null || !current.criticalStillApplies(controls.criticalLoad())) {
             return;
         }
-        lastCriticalCheckMillis = now;
-        Load load = measure(critical);
-        if (!load.unknown().isEmpty()) {
-            String problem = "critical-load names unknown global status variable(s) " + String.join(", ", load.unknown());
-            if (critical == initialCriticalLoad) {
-                throw new MigrationException(problem);
-            }
-            // A live change with a typo must not end the migration; hold writes until it is fixed.
-            criticalLoadProblem = problem;
-            return;
-        }
-        criticalLoadProblem = null;
-        if (load.over().isEmpty()) {
-            return;
-        }
-        String over = String.join(", ", load.over());
         long hibernateSeconds = controls.criticalLoadHibernateSeconds();
         if (hibernateSeconds <= 0) {
-            throw new MigrationException("critical load reached: " + over + "; aborting to protect the server");
+            throw new MigrationException("critical load reached: " + current.criticalOver() + "; aborting to protect the server");
         }
         hibernateUntilMillis = now + hibernateSeconds * 1000;
-        hibernateReason = "critical load reached: " + over + "; hibernating " + hibernateSeconds + "s until "
+        hibernateReason = "critical load reached: " + current.criticalOver() + "; hibernating " + hibernateSeconds + "s until "
                 + Instant.ofEpochMilli(hibernateUntilMillis).truncatedTo(ChronoUnit.SECONDS);
-        // The next check right after hibernation must query again, not reuse an old answer.
-        lastCriticalCheckMillis = 0;
-        lastCheckMillis = 0;
         LOG.warn("{}", hibernateReason);
     }
 
     /** Why writing must wait now, or empty when it may go on. */
-    public Optional<String> throttleReason() throws SQLException {
+    public Optional<String> throttleReason() {
         streamLagged = false;
         long now = System.currentTimeMillis();
         if (now < hibernateUntilMillis) {
@@ -141,19 +160,33 @@ public final class Throttler implements AutoCloseable {
                 return Optional.of("throttle flag file " + flag + " exists");
             }
         }
-        if (criticalLoadProblem != null) {
-            return Optional.of(criticalLoadProblem);
+        Readings current = usableReadings();
+        if (current == null) {
+            return Optional.of(hibernateUntilMillis > 0 ? "waiting for load readings taken after the hibernation"
+                    : "waiting for the first load and replica readings");
+        }
+        if (current.failure() != null) {
+            return Optional.of("load readings failed: " + firstLine(current.failure().getMessage()));
+        }
+        if (current.criticalProblem() != null && current.criticalStillApplies(controls.criticalLoad())) {
+            return Optional.of(current.criticalProblem());
         }
         long lag = changelog.lagMillis();
         if (lag > controls.maxLagMillis()) {
             streamLagged = true;
             return Optional.of(String.format(Locale.ROOT, "binlog stream lag %.1fs > %.1fs", lag / 1000.0, controls.maxLagMillis() / 1000.0));
         }
-        if (now - lastCheckMillis >= CHECK_INTERVAL_MILLIS) {
-            lastCheckMillis = now;
-            databaseReason = checkDatabases().orElse(null);
+        if (now - current.takenMillis() > STALE_MILLIS) {
+            return Optional.of(String.format(Locale.ROOT, "load and replica readings are %.0fs old: a server is slow to answer",
+                    (now - current.takenMillis()) / 1000.0));
         }
-        return Optional.ofNullable(databaseReason);
+        return Optional.ofNullable(current.reason());
+    }
+
+    /** The latest readings, unless there are none yet or they were taken before the last hibernation ended. */
+    private Readings usableReadings() {
+        Readings current = readings;
+        return current == null || current.takenMillis() < hibernateUntilMillis ? null : current;
     }
 
     /**
@@ -166,16 +199,41 @@ public final class Throttler implements AutoCloseable {
         return streamLagged;
     }
 
-    /** True while a critical load has the migration hibernating. */
-    public boolean hibernating() {
-        return System.currentTimeMillis() < hibernateUntilMillis;
-    }
-
     public long replicaLagMillis() {
         return replicaLagMillis;
     }
 
-    private Optional<String> checkDatabases() throws SQLException {
+    /** One collection, on the collector thread; none while hibernating. */
+    private void collect() {
+        long taken = System.currentTimeMillis();
+        if (taken < hibernateUntilMillis) {
+            return;
+        }
+        try {
+            LoadThresholds critical = controls.criticalLoad();
+            LoadThresholds maxLoad = controls.maxLoad();
+            Map<String, Long> status = critical.isEmpty() && maxLoad.isEmpty() ? Map.of() : globalStatus();
+            String criticalOver = null;
+            String criticalProblem = null;
+            if (!critical.isEmpty()) {
+                Load load = measure(critical, status);
+                if (!load.unknown().isEmpty()) {
+                    criticalProblem = "critical-load names unknown global status variable(s) " + String.join(", ", load.unknown());
+                    if (critical == initialCriticalLoad) {
+                        throw new MigrationException(criticalProblem);
+                    }
+                    // A live change with a typo must not end the migration; writes wait until it is fixed.
+                } else if (!load.over().isEmpty()) {
+                    criticalOver = String.join(", ", load.over());
+                }
+            }
+            readings = new Readings(taken, databaseReason(maxLoad, status), critical, criticalOver, criticalProblem, null);
+        } catch (Exception e) {
+            readings = new Readings(taken, null, null, null, null, e);
+        }
+    }
+
+    private String databaseReason(LoadThresholds maxLoad, Map<String, Long> status) throws SQLException {
         long maxReplicaLag = 0;
         String reason = null;
         for (ConnectionConfig replica : settings.replicas()) {
@@ -201,9 +259,8 @@ public final class Throttler implements AutoCloseable {
             }
         }
         replicaLagMillis = maxReplicaLag;
-        LoadThresholds maxLoad = controls.maxLoad();
         if (reason == null && !maxLoad.isEmpty()) {
-            Load load = measure(maxLoad);
+            Load load = measure(maxLoad, status);
             if (!load.unknown().isEmpty()) {
                 String problem = "max-load names unknown global status variable(s) " + String.join(", ", load.unknown());
                 if (maxLoad == initialMaxLoad) {
@@ -218,7 +275,7 @@ public final class Throttler implements AutoCloseable {
         if (reason == null && query != null) {
             reason = throttleQuery(query).orElse(null);
         }
-        return Optional.ofNullable(reason);
+        return reason;
     }
 
     /** The age of the newest heartbeat the replica has applied. */
@@ -227,6 +284,10 @@ public final class Throttler implements AutoCloseable {
         if (connection == null || !connection.isValid(2)) {
             dropReplicaConnection(replica);
             connection = new Database(replica).connect();
+            if (collector.isShutdown()) {
+                quietlyClose(connection);
+                throw new MigrationException("the throttle was closed while connecting to the replica");
+            }
             replicaConnections.put(replica, connection);
         }
         try (Statement statement = connection.createStatement()) {
@@ -300,30 +361,30 @@ public final class Throttler implements AutoCloseable {
     private record Load(List<String> over, List<String> unknown) {
     }
 
-    private Load measure(LoadThresholds thresholds) throws SQLException {
+    /** Every numeric global status variable, by its name as the server spells it. */
+    private Map<String, Long> globalStatus() throws SQLException {
         if (primaryConnection == null || !primaryConnection.isValid(2)) {
             if (primaryConnection != null) {
                 quietlyClose(primaryConnection);
             }
             primaryConnection = primary.connect();
         }
-        Map<String, Long> current = new HashMap<>();
+        // Status names are case-insensitive in SHOW STATUS LIKE; they are matched the same way.
+        Map<String, Long> status = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
         try (Statement statement = primaryConnection.createStatement();
              ResultSet rs = statement.executeQuery("SHOW GLOBAL STATUS")) {
             while (rs.next()) {
-                String name = rs.getString(1);
-                for (String wanted : thresholds.limits().keySet()) {
-                    // Status names are case-insensitive in SHOW STATUS LIKE; match them the same way.
-                    if (wanted.equalsIgnoreCase(name)) {
-                        try {
-                            current.put(wanted, Long.parseLong(rs.getString(2).strip()));
-                        } catch (NumberFormatException | NullPointerException ignored) {
-                            // a non-numeric status variable cannot be a load threshold: reported as unknown
-                        }
-                    }
+                try {
+                    status.put(rs.getString(1), Long.parseLong(rs.getString(2).strip()));
+                } catch (NumberFormatException | NullPointerException ignored) {
+                    // a non-numeric status variable cannot be a load threshold: reported as unknown if named
                 }
             }
         }
+        return status;
+    }
+
+    private static Load measure(LoadThresholds thresholds, Map<String, Long> current) {
         List<String> over = new ArrayList<>();
         List<String> unknown = new ArrayList<>();
         thresholds.limits().forEach((name, limit) -> {
@@ -361,8 +422,17 @@ public final class Throttler implements AutoCloseable {
         }
     }
 
+    /** Stops the collector, then closes its connections. */
     @Override
     public void close() {
+        collector.shutdownNow();
+        try {
+            // A collection stuck connecting to a dead server is not interrupted; it ends at the connect timeout and
+            // closes what it opened then (replicaLag), so closing need not wait for it.
+            collector.awaitTermination(CLOSE_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         List<Connection> all = new ArrayList<>(replicaConnections.values());
         replicaConnections.clear();
         if (primaryConnection != null) {

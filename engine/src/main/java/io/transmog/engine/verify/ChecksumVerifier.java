@@ -1,5 +1,6 @@
 package io.transmog.engine.verify;
 
+import io.transmog.engine.DaemonThreads;
 import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.Retry;
 import io.transmog.engine.db.Warnings;
@@ -120,11 +121,7 @@ public final class ChecksumVerifier {
         if (ghostSnapshot == snapshot) {
             return compareAll(snapshot, Runnable::run, ghostSnapshot);
         }
-        ExecutorService ghostReader = Executors.newSingleThreadExecutor(r -> {
-            Thread thread = new Thread(r, "transmog-verify-ghost");
-            thread.setDaemon(true);
-            return thread;
-        });
+        ExecutorService ghostReader = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-verify-ghost"));
         try {
             return compareAll(snapshot, ghostReader, ghostSnapshot);
         } finally {

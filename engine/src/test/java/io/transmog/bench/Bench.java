@@ -1,0 +1,365 @@
+package io.transmog.bench;
+
+import io.transmog.testdb.MariaDbServer;
+import io.transmog.testdb.ServerFlavor;
+import io.transmog.testdb.ServerOptions;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code make bench}: transmog against the two things its users would do instead, in one run on one throwaway
+ * server, each on its own copy of a sysbench-shaped table: the offline floor ({@code ALTER TABLE … ALGORITHM=COPY})
+ * and the online floor (CREATE LIKE, the ALTER, then one {@code INSERT … SELECT}, which binlogs every row as transmog
+ * does). Then transmog idle and under a paced write load of 1,000 and 2,000 writes/s.
+ *
+ * <p>Per run it prints elapsed time, rows/s, the ratios to both floors, the server's CPU seconds (from
+ * /proc/&lt;pid&gt;/stat), transmog's CPU seconds, peak RSS and heap; under load also the apply lag (a probe row),
+ * the writers' latency before and during the migration, and the cut-over stall as the writers saw it. It appends a
+ * Markdown table to docs/benchmarks.md and ends with one line for scripts. Not a test: nothing here asserts a time.
+ *
+ * <p>System properties (scripts/bench.sh sets them): {@code bench.rows}, {@code bench.launcher}, {@code
+ * bench.javaOptions}, {@code bench.chunkSize} (empty: transmog's default), {@code bench.report}, {@code
+ * bench.workDir}, {@code bench.bufferPool}, {@code bench.commit}; {@code transmog.test.server} picks the server.
+ */
+public final class Bench {
+    private static final String DATABASE = "bench";
+    private static final String ALTER = "ADD COLUMN extra INT NOT NULL DEFAULT 0";
+    private static final int[] LOADS = {1000, 2000};
+    /** Writes the writers leave alone: the apply-lag probe's row. */
+    private static final long PROBE_KEY = 1;
+    private static final long BASELINE_SECONDS = 5;
+
+    private final MariaDbServer server;
+    private final long rows;
+    private final Path launcher;
+    private final String javaOptions;
+    private final List<String> transmogArguments;
+    private final Path workDir;
+    private final long clockTicks;
+    private final List<Row> results = new ArrayList<>();
+
+    private Bench(MariaDbServer server, long rows, Path launcher, String javaOptions, List<String> transmogArguments,
+                  Path workDir, long clockTicks) {
+        this.server = server;
+        this.rows = rows;
+        this.launcher = launcher;
+        this.javaOptions = javaOptions;
+        this.transmogArguments = transmogArguments;
+        this.workDir = workDir;
+        this.clockTicks = clockTicks;
+    }
+
+    /** One line of the results; NaN or null where a figure does not apply to the run. */
+    private record Row(String name, double seconds, double serverCpu, double netServerCpu, double toolCpu, double rssMib,
+                       double heapMib, Latencies.Summary applyLag, Latencies.Summary writersBefore,
+                       Latencies.Summary writersDuring, double stallMillis, long reportedStallMillis, double writesPerSecond) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long rows = Long.parseLong(System.getProperty("bench.rows", "1000000"));
+        Path launcher = Path.of(System.getProperty("bench.launcher", "bin/transmog")).toAbsolutePath();
+        String javaOptions = System.getProperty("bench.javaOptions", "");
+        String chunkSize = System.getProperty("bench.chunkSize", "");
+        Path report = Path.of(System.getProperty("bench.report", "docs/benchmarks.md"));
+        Path workDir = Files.createDirectories(Path.of(System.getProperty("bench.workDir",
+                Files.createTempDirectory("transmog-bench").toString())));
+        ServerFlavor flavor = ServerFlavor.selected();
+        ServerOptions options = ServerOptions.defaults()
+                .withVariable("innodb-buffer-pool-size", System.getProperty("bench.bufferPool", "1G"))
+                // The harness keeps redo small for quick tests; a bulk copy would spend its time checkpointing.
+                .withVariable(flavor.isMySql() ? "innodb-redo-log-capacity" : "innodb-log-file-size", "512M");
+        String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
+        try (MariaDbServer server = MariaDbServer.start(flavor, options)) {
+            Bench bench = new Bench(server, rows, launcher, javaOptions,
+                    chunkSize.isBlank() ? List.of() : List.of("--chunk-size", chunkSize), workDir, clockTicks());
+            bench.run();
+            String line = bench.summaryLine();
+            bench.appendReport(report, flavor, loadBefore, javaOptions, chunkSize, line);
+            System.out.println();
+            System.out.println(line);
+        }
+    }
+
+    private void run() throws Exception {
+        say("%s %s on 127.0.0.1:%d, %d CPUs; work dir %s", server.flavor().id(), version(), server.port(),
+                Runtime.getRuntime().availableProcessors(), workDir);
+        long started = System.nanoTime();
+        server.execute(null, "CREATE DATABASE " + DATABASE);
+        server.execute(DATABASE, createTable("src"), fill("src"), "ANALYZE TABLE src");
+        say("source table: %,d rows in %.1f s, %s MiB", rows, (System.nanoTime() - started) / 1e9,
+                server.queryString(DATABASE, "SELECT ROUND((DATA_LENGTH + INDEX_LENGTH) / 1048576) FROM"
+                        + " information_schema.TABLES WHERE TABLE_SCHEMA = '" + DATABASE + "' AND TABLE_NAME = 'src'"));
+
+        prepare("plain");
+        Row plain = measureStatements("ALTER TABLE ... ALGORITHM=COPY", "ALTER TABLE plain " + ALTER + ", ALGORITHM=COPY");
+        prepare("floor");
+        Row insertSelect = measureStatements("CREATE LIKE + ALTER + INSERT ... SELECT",
+                "CREATE TABLE floor_new LIKE floor", "ALTER TABLE floor_new " + ALTER,
+                "INSERT INTO floor_new (id, k, c, pad) SELECT id, k, c, pad FROM floor");
+        server.execute(DATABASE, "DROP TABLE floor", "DROP TABLE floor_new");
+
+        prepare("t_idle");
+        Row idle = measureTransmog("transmog, idle", "t_idle", 0);
+        requireSameData("t_idle", "plain");
+        server.execute(DATABASE, "DROP TABLE t_idle", "DROP TABLE plain");
+        for (int perSecond : LOADS) {
+            String table = "t_load" + perSecond;
+            prepare(table);
+            measureTransmog("transmog, " + perSecond + " writes/s", table, perSecond);
+            server.execute(DATABASE, "DROP TABLE " + table);
+        }
+        printResults(plain, insertSelect, idle);
+    }
+
+    private void prepare(String table) {
+        long started = System.nanoTime();
+        server.execute(DATABASE, "CREATE TABLE " + table + " LIKE src", "INSERT INTO " + table + " SELECT * FROM src ORDER BY id",
+                "ANALYZE TABLE " + table);
+        // Warm the buffer pool the same way before every run.
+        server.queryString(DATABASE, "SELECT COUNT(*) + SUM(k) FROM " + table + " FORCE INDEX (PRIMARY)");
+        say("copied src to %s in %.1f s", table, (System.nanoTime() - started) / 1e9);
+    }
+
+    private Row measureStatements(String name, String... statements) throws IOException {
+        say("%s ...", name);
+        double cpuBefore = serverCpuSeconds();
+        long started = System.nanoTime();
+        server.execute(DATABASE, statements);
+        double seconds = (System.nanoTime() - started) / 1e9;
+        double cpu = serverCpuSeconds() - cpuBefore;
+        Row row = new Row(name, seconds, cpu, cpu, Double.NaN, Double.NaN, Double.NaN, null, null, null, Double.NaN, -1,
+                Double.NaN);
+        results.add(row);
+        say("  %.2f s, server CPU %.1f s", seconds, cpu);
+        return row;
+    }
+
+    private Row measureTransmog(String name, String table, int writesPerSecond) throws Exception {
+        say("%s ...", name);
+        PacedWrites writes = null;
+        ApplyLagProbe probe = null;
+        double loadCpuPerSecond = 0;
+        long baselineFrom = 0;
+        if (writesPerSecond > 0) {
+            double cpuBefore = serverCpuSeconds();
+            baselineFrom = System.nanoTime();
+            writes = new PacedWrites(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, rows);
+            TimeUnit.SECONDS.sleep(BASELINE_SECONDS);
+            loadCpuPerSecond = (serverCpuSeconds() - cpuBefore) / ((System.nanoTime() - baselineFrom) / 1e9);
+            probe = new ApplyLagProbe(server, DATABASE, table, "_" + table + "_gho", PROBE_KEY);
+        }
+        double cpuBefore = serverCpuSeconds();
+        MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, ALTER,
+                transmogArguments, workDir);
+        double cpu = serverCpuSeconds() - cpuBefore;
+        if (probe != null) {
+            probe.close();
+        }
+        if (writes != null) {
+            writes.close();
+        }
+        if (run.exitCode() != 0) {
+            List<String> log = Files.readAllLines(run.stderr());
+            log.subList(Math.max(0, log.size() - 20), log.size()).forEach(l -> System.out.println("   " + l));
+            throw new IllegalStateException(name + ": transmog exited with " + run.exitCode() + ", last status " + run.lastStatus());
+        }
+        long end = run.endedNanos();
+        long copying = run.phaseStart("Copying", run.startedNanos());
+        long cutOver = run.phaseStart("CuttingOver", end);
+        Latencies.Summary lag = probe == null ? null : probe.between(run.startedNanos(), cutOver);
+        Latencies.Summary before = writes == null ? null : writes.between(baselineFrom + TimeUnit.SECONDS.toNanos(1), run.startedNanos());
+        Latencies.Summary during = writes == null ? null
+                : writes.between(copying, run.phaseStart("AwaitingCutOver", cutOver));
+        Latencies.Summary atCutOver = writes == null ? null : writes.between(cutOver, end);
+        double writesDone = writes == null ? Double.NaN : writes.between(copying, cutOver).count() / ((cutOver - copying) / 1e9);
+        Row row = new Row(name, run.elapsedSeconds(), cpu, cpu - loadCpuPerSecond * run.elapsedSeconds(), run.cpuSeconds(),
+                run.peakRssKib() / 1024.0, run.peakHeapMib(), lag, before, during,
+                atCutOver == null ? Double.NaN : atCutOver.maxMillis(), run.reportedStallMillis(), writesDone);
+        results.add(row);
+        say("  %.2f s, server CPU %.1f s (%.1f s net of the writers' own), transmog CPU %.1f s, RSS %.0f MiB, heap %.0f MiB,"
+                + " cut-over stall %d ms (transmog's figure)", row.seconds(), cpu, row.netServerCpu(), row.toolCpu(),
+                row.rssMib(), row.heapMib(), row.reportedStallMillis());
+        if (writes != null) {
+            say("  apply lag %s", lag.describe());
+            say("  writers: before %s; during the copy %s; at cut-over max %.1f ms; %.0f writes/s done, %d lock conflicts",
+                    before.describe(), during.describe(), row.stallMillis(), writesDone, writes.expectedErrors());
+            if (!writes.unexpectedErrors().isEmpty()) {
+                throw new IllegalStateException(name + ": writers failed: " + writes.unexpectedErrors().subList(0,
+                        Math.min(5, writes.unexpectedErrors().size())));
+            }
+            if (probe.failure() != null) {
+                throw new IllegalStateException(name + ": apply-lag probe failed: " + probe.failure());
+            }
+        }
+        return row;
+    }
+
+    /** An idle migration must give exactly what the server's own ALTER gave. */
+    private void requireSameData(String migrated, String altered) {
+        String a = server.queryString(DATABASE, "SELECT COUNT(*) FROM " + migrated);
+        String sumA = checksum(migrated);
+        String sumB = checksum(altered);
+        if (!sumA.equals(sumB)) {
+            throw new IllegalStateException("CHECKSUM TABLE differs: " + migrated + " " + sumA + ", " + altered + " " + sumB);
+        }
+        say("  check: %s rows, CHECKSUM TABLE %s equal to the ALTER's result", a, sumA);
+    }
+
+    private String checksum(String table) {
+        try (var connection = server.connect(DATABASE); var statement = connection.createStatement();
+             var rs = statement.executeQuery("CHECKSUM TABLE " + table)) {
+            rs.next();
+            return rs.getString(2);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException("CHECKSUM TABLE " + table + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void printResults(Row plain, Row insertSelect, Row idle) {
+        System.out.println();
+        System.out.printf(Locale.ROOT, "== Results: %,d rows, %s, %s%n", rows, ALTER, server.flavor().id());
+        for (String line : table(plain, insertSelect, idle)) {
+            System.out.println(line);
+        }
+    }
+
+    /** The results as Markdown table lines. */
+    private List<String> table(Row plain, Row insertSelect, Row idle) {
+        List<String> lines = new ArrayList<>();
+        lines.add("| run | elapsed s | rows/s | × ALTER COPY | × INSERT…SELECT | server CPU s (net of writers) | transmog CPU s"
+                + " | peak RSS MiB | peak heap MiB | apply lag p50/p99/max ms | writers before p50/p99/max ms"
+                + " | writers during copy p50/p99/max ms | cut-over stall ms (writers / transmog) | writes/s done |");
+        lines.add("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        for (Row r : results) {
+            lines.add("| " + String.join(" | ", r.name(), f2(r.seconds()), String.format(Locale.ROOT, "%,.0f", rows / r.seconds()),
+                    f2(r.seconds() / plain.seconds()), f2(r.seconds() / insertSelect.seconds()),
+                    f1(r.serverCpu()) + (r.writesPerSecond() > 0 ? " (" + f1(r.netServerCpu()) + ")" : ""),
+                    f1(r.toolCpu()), f0(r.rssMib()), f0(r.heapMib()), triple(r.applyLag()), triple(r.writersBefore()),
+                    triple(r.writersDuring()),
+                    r.reportedStallMillis() < 0 ? "—" : (Double.isNaN(r.stallMillis()) ? "—" : f0(r.stallMillis())) + " / "
+                            + r.reportedStallMillis(),
+                    f0(r.writesPerSecond())) + " |");
+        }
+        return lines;
+    }
+
+    private String summaryLine() {
+        Row insertSelect = results.get(1);
+        Row idle = results.get(2);
+        List<Row> loaded = results.subList(3, results.size());
+        double lagP99 = loaded.stream().mapToDouble(r -> r.applyLag().p99Millis()).max().orElse(0);
+        double stall = loaded.stream().mapToDouble(Row::stallMillis).max().orElse(0);
+        double rss = results.stream().mapToDouble(Row::rssMib).filter(v -> !Double.isNaN(v)).max().orElse(0);
+        double heap = results.stream().mapToDouble(Row::heapMib).filter(v -> !Double.isNaN(v)).max().orElse(0);
+        return String.format(Locale.ROOT, "bench: idle_vs_insert_select=%.2f load1000_vs_idle=%.2f load2000_vs_idle=%.2f"
+                        + " server_cpu_vs_insert_select=%.2f lag_p99_ms=%.0f stall_max_ms=%.0f rss_max_mb=%.0f heap_max_mb=%.0f",
+                idle.seconds() / insertSelect.seconds(), loaded.get(0).seconds() / idle.seconds(),
+                loaded.get(1).seconds() / idle.seconds(), idle.serverCpu() / insertSelect.serverCpu(), lagP99, stall, rss, heap);
+    }
+
+    private void appendReport(Path report, ServerFlavor flavor, String loadBefore, String javaOptions, String chunkSize,
+                              String line) throws IOException {
+        List<String> out = new ArrayList<>();
+        out.add("");
+        out.add(String.format(Locale.ROOT, "### %s, %s %s, %,d rows (commit %s)", Instant.now().truncatedTo(ChronoUnit.SECONDS),
+                flavor.id(), version(), rows, System.getProperty("bench.commit", "unknown")));
+        out.add("");
+        out.add(String.format(Locale.ROOT, "Machine: %s, %d CPUs, %s; load average before %s, after %s. transmog: `%s`, JVM"
+                        + " `%s`, chunk size %s. ALTER: `%s`.", cpuModel(), Runtime.getRuntime().availableProcessors(), memTotal(),
+                loadBefore, Files.readString(Path.of("/proc/loadavg")).strip(), launcher,
+                javaOptions.isBlank() ? "(defaults)" : javaOptions, chunkSize.isBlank() ? "default" : chunkSize, ALTER));
+        out.add("");
+        out.addAll(table(results.get(0), results.get(1), results.get(2)));
+        out.add("");
+        out.add("`" + line + "`");
+        Files.createDirectories(report.toAbsolutePath().getParent());
+        if (!Files.exists(report)) {
+            Files.writeString(report, "# Benchmarks\n\nAppended by `make bench` (scripts/bench.sh, io.transmog.bench.Bench),"
+                    + " newest last. The machine is shared: figures are noisy.\n");
+        }
+        Files.write(report, out, StandardOpenOption.APPEND);
+        say("appended to %s", report);
+    }
+
+    private String createTable(String table) {
+        return "CREATE TABLE " + table + " (id INT NOT NULL AUTO_INCREMENT, k INT NOT NULL DEFAULT 0,"
+                + " c CHAR(120) NOT NULL DEFAULT '', pad CHAR(60) NOT NULL DEFAULT '', PRIMARY KEY (id), KEY k_1 (k))"
+                + " ENGINE=InnoDB";
+    }
+
+    /** sysbench's value format: c is 10 groups of 11 digits, pad 5 groups; deterministic, so every copy is equal. */
+    private String fill(String table) {
+        long[][] c = {{2654435761L, 1}, {40503, 7}, {2246822519L, 13}, {3266489917L, 17}, {668265263, 19}, {374761393, 23},
+                {1597334677, 29}, {3812015801L, 31}, {961748941, 37}, {982451653, 41}};
+        long[][] pad = {{1299709, 43}, {15485863, 47}, {32452843, 53}, {49979687, 59}, {67867967, 61}};
+        return "INSERT INTO " + table + " (id, k, c, pad) SELECT seq, 1 + (seq * 2654435761) % " + rows + ", "
+                + groups(c) + ", " + groups(pad) + " FROM seq_1_to_" + rows;
+    }
+
+    private static String groups(long[][] factors) {
+        List<String> parts = new ArrayList<>();
+        for (long[] f : factors) {
+            parts.add("LPAD((seq * " + f[0] + " + " + f[1] + ") % 100000000000, 11, '0')");
+        }
+        return "CONCAT_WS('-', " + String.join(", ", parts) + ")";
+    }
+
+    private String version() {
+        return server.queryString(null, "SELECT VERSION()");
+    }
+
+    /** User plus system CPU seconds of the server process so far. */
+    private double serverCpuSeconds() throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(server.pid()), "stat"));
+        // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) clockTicks;
+    }
+
+    private static long clockTicks() throws IOException, InterruptedException {
+        Process getconf = new ProcessBuilder("getconf", "CLK_TCK").start();
+        String out = new String(getconf.getInputStream().readAllBytes()).strip();
+        getconf.waitFor();
+        return out.matches("[0-9]+") ? Long.parseLong(out) : 100;
+    }
+
+    private static String cpuModel() throws IOException {
+        return Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name"))
+                .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("unknown CPU");
+    }
+
+    private static String memTotal() throws IOException {
+        return Files.readAllLines(Path.of("/proc/meminfo")).stream().filter(l -> l.startsWith("MemTotal"))
+                .map(l -> String.format(Locale.ROOT, "%.0f GiB RAM", Long.parseLong(l.replaceAll("[^0-9]", "")) / 1048576.0))
+                .findFirst().orElse("unknown RAM");
+    }
+
+    private static String triple(Latencies.Summary s) {
+        return s == null || s.count() == 0 ? "—" : f0(s.p50Millis()) + " / " + f0(s.p99Millis()) + " / " + f0(s.maxMillis());
+    }
+
+    private static String f0(double v) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.0f", v);
+    }
+
+    private static String f1(double v) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.1f", v);
+    }
+
+    private static String f2(double v) {
+        return Double.isNaN(v) ? "—" : String.format(Locale.ROOT, "%.2f", v);
+    }
+
+    private static void say(String format, Object... args) {
+        System.out.printf(Locale.ROOT, "   " + format + "%n", args);
+    }
+}
