@@ -12,15 +12,18 @@ import io.fabric8.kubernetes.api.model.Condition;
  * Observed state of a migration.
  *
  * <h2>Who writes what</h2>
- * Two writers share this status, and each one only ever sends a JSON merge patch holding the fields it owns,
- * so neither can overwrite the other's fields with a stale copy:
+ * Two writers share this status. Each writes with a server-side apply of the status subresource under its own field
+ * manager ({@code io.transmog.operator.status.StatusApply}), so the API server records who owns each field and
+ * refuses (409 Conflict) a write, without force, of a field the other one owns:
  * <ul>
- * <li><b>Operator</b>: {@code observedGeneration}, {@code jobName}, {@code startedAt}, {@code conditions};
- * {@code phase} and {@code message} only while no runner owns them, i.e. before the runner Job exists (Pending,
- * or Paused before start) and when the Job ended without the runner having recorded a finished phase (then
- * Failed); {@code completedAt} only if the runner left it empty when a finished phase is first seen.</li>
- * <li><b>Runner</b> ({@code transmog run}): {@code phase} and {@code message} from the moment its Job exists,
- * {@code progress}, {@code cutOver}, {@code plan}, {@code completedAt}.</li>
+ * <li><b>Operator</b> ({@code transmog-operator}): {@code observedGeneration}, {@code jobName}, {@code startedAt},
+ * {@code conditions}; {@code completedAt} only if the runner left it empty when a finished phase is first seen.</li>
+ * <li><b>Runner</b> ({@code transmog-runner}, {@code transmog run}): {@code progress}, {@code cutOver}, {@code plan},
+ * {@code completedAt}.</li>
+ * <li>{@code phase} and {@code message} change hands, explicitly and through the API server: the operator's before
+ * the runner Job exists (Pending, or Paused before start); the runner takes them over with its first (forced) write;
+ * the operator takes them back (forced) only when the Job ended or vanished without the runner having recorded a
+ * finished phase, to record Failed. {@code reconciler.PhaseOwnership} is that rule.</li>
  * </ul>
  * A finished phase (Succeeded, Failed, Cancelled, Validated) is final: nobody changes it afterwards.
  */
