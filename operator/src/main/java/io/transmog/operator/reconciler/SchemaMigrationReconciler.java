@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -252,6 +253,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         }
     }
 
+    @SuppressWarnings("unchecked")
     static OwnFields ownFields(SchemaMigration migration, SchemaMigrationStatus stored, StatusMapper.Result result,
             boolean recordStart, Instant now) {
         Set<String> operatorHolds = StatusApply.ownedStatusFields(migration, StatusApply.OPERATOR);
@@ -291,7 +293,13 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         boolean dropped = (operatorHolds.contains("phase") && own.getPhase() == null)
                 || (operatorHolds.contains("message") && own.getMessage() == null)
                 || (operatorHolds.contains("completedAt") && own.getCompletedAt() == null);
-        return new OwnFields(own, write == PhaseOwnership.Write.TAKE_OVER, dropped);
+        // A field of the operator's still owned by a writer from before the field managers (an operator upgraded
+        // mid-migration; its merge patches were "Update"s) would refuse every apply with 409: take those over once.
+        // Only fields the operator writes anyway, and only while such a writer holds one, so the runner's ownership
+        // stays enforced.
+        Map<String, Object> mine = Serialization.jsonMapper().convertValue(own, Map.class);
+        boolean legacy = StatusApply.statusFieldsOfOtherWriters(migration).stream().anyMatch(mine::containsKey);
+        return new OwnFields(own, write == PhaseOwnership.Write.TAKE_OVER || legacy, dropped);
     }
 
     /** Whether applying {@code own} would change any value in {@code current}. */

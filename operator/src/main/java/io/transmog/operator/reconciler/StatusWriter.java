@@ -48,8 +48,8 @@ public class StatusWriter {
             if (e.getCode() != 409) {
                 throw e;
             }
-            LOG.infof("status of %s/%s not written: another field manager owns a field the operator decided on a "
-                    + "stale copy (%s); deciding again on the next event", migration.getMetadata().getNamespace(),
+            LOG.infof("status of %s/%s not written: another field manager owns a field the operator decided on "
+                    + "(most likely from a stale copy) (%s); deciding again on the next event", migration.getMetadata().getNamespace(),
                     migration.getMetadata().getName(), e.getStatus() == null ? e.getMessage()
                             : e.getStatus().getMessage());
             return Optional.empty();

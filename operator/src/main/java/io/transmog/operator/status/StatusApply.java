@@ -4,6 +4,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -64,15 +65,28 @@ public final class StatusApply {
      * The top-level status fields ({@code phase}, {@code message}, ...) that {@code manager} owns through apply on
      * {@code migration} as read, from its {@code metadata.managedFields}.
      */
-    @SuppressWarnings("unchecked")
     public static Set<String> ownedStatusFields(SchemaMigration migration, String manager) {
+        return statusFields(migration, e -> manager.equals(e.getManager()) && "Apply".equals(e.getOperation()));
+    }
+
+    /**
+     * The top-level status fields owned by any manager other than the operator's and the runner's applies: the JSON
+     * merge patches of versions before these field managers existed (an upgrade mid-migration), or a person's
+     * {@code kubectl edit --subresource status}.
+     */
+    public static Set<String> statusFieldsOfOtherWriters(SchemaMigration migration) {
+        return statusFields(migration, e -> !("Apply".equals(e.getOperation())
+                && (OPERATOR.equals(e.getManager()) || RUNNER.equals(e.getManager()))));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Set<String> statusFields(SchemaMigration migration, Predicate<ManagedFieldsEntry> which) {
         Set<String> owned = new TreeSet<>();
         if (migration.getMetadata() == null || migration.getMetadata().getManagedFields() == null) {
             return owned;
         }
         for (ManagedFieldsEntry entry : migration.getMetadata().getManagedFields()) {
-            if (!manager.equals(entry.getManager()) || !"Apply".equals(entry.getOperation())
-                    || entry.getFieldsV1() == null) {
+            if (!which.test(entry) || entry.getFieldsV1() == null) {
                 continue;
             }
             Object status = entry.getFieldsV1().getAdditionalProperties().get("f:status");

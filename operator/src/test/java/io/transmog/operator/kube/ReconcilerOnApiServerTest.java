@@ -232,6 +232,28 @@ class ReconcilerOnApiServerTest extends KubeTestSupport {
         assertThat(after.getStatus().getJobName()).isEqualTo(jobName);
     }
 
+    /**
+     * A status field written by a version from before the field managers (JSON merge patches, recorded as "Update")
+     * would refuse every apply of the operator with 409; the operator takes such fields over once and goes on.
+     */
+    @Test
+    void statusFieldsWrittenBeforeTheFieldManagersAreTakenOverOnce() {
+        String ns = newNamespace("legacy");
+        createSecret(ns, "creds", Map.of("username", "u", "password", "p"));
+        create(migration(ns, "m", "customers", "creds"));
+        Job job = awaitJob(ns);
+        awaitStatus(ns, "m", s -> s.getStatus().getObservedGeneration() != null);
+        client.resources(SchemaMigration.class).inNamespace(ns).withName("m").subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"observedGeneration\":0}}");
+
+        var back = awaitStatus(ns, "m",
+                s -> s.getMetadata().getGeneration().equals(s.getStatus().getObservedGeneration()));
+        assertThat(StatusApply.statusFieldsOfOtherWriters(back)).doesNotContain("observedGeneration");
+        runnerReports(ns, "m", Phase.Copying, "copying");
+        jobFinishes(job, false);
+        awaitStatus(ns, "m", s -> s.getStatus().getPhase() == Phase.Failed);
+    }
+
     private static void assertConflict(Runnable write) {
         assertThatThrownBy(write::run).isInstanceOfSatisfying(KubernetesClientException.class,
                 e -> assertThat(e.getCode()).isEqualTo(409));
