@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
@@ -14,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.utils.Serialization;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -29,11 +31,13 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationStatus;
+import io.transmog.operator.status.StatusApply;
 
 /**
  * Thin reconciler: observe (resource, runner Job, Secret, other migrations of the table), decide
  * ({@link MigrationGate}, {@link StatusMapper}), delegate (the runner Job does the migration; the runner reports
- * progress itself). Status is written in one place, {@link StatusWriter}, with the operator's own fields only.
+ * progress itself). Status is written in one place, {@link StatusWriter}, with the operator's own fields only
+ * (server-side apply; phase and message change hands as {@link PhaseOwnership} decides).
  *
  * <p>
  * Event processing is not generation-aware: status changes made by the runner trigger a reconciliation, so that
@@ -113,24 +117,20 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                 status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), job, startGate,
                 false, status.getConditions()), now);
 
-        SchemaMigrationStatus own = new SchemaMigrationStatus();
-        own.setObservedGeneration(generation(migration));
-        own.setConditions(result.conditions());
-        if (result.operatorOwnsPhase()) {
-            own.setPhase(result.phase());
-            own.setMessage(result.message());
-        }
-        if (result.createJob() && status.getJobName() == null) {
-            own.setJobName(RunnerJobs.jobName(migration));
-            own.setStartedAt(timestamp(now));
-        }
-        if (result.setCompletedAt()) {
-            own.setCompletedAt(timestamp(now));
-        }
+        boolean recordStart = result.createJob() && status.getJobName() == null;
+        OwnFields own = ownFields(migration, status, result, recordStart, now);
 
         SchemaMigration current = migration;
-        if (changes(status, own)) {
-            current = statusWriter.patch(migration, own);
+        boolean written = true;
+        if (own.changes(status)) {
+            Optional<SchemaMigration> stored = statusWriter.apply(migration, own.status(), own.force());
+            written = stored.isPresent();
+            current = stored.orElse(migration);
+        }
+        if (!written) {
+            // Decided on a stale copy (the runner has written since): nothing announced, nothing created; decide
+            // again on the fresh one.
+            return UpdateControl.<SchemaMigration> noUpdate().rescheduleAfter(config.recheckInterval().toMillis());
         }
         if (result.announce()) {
             String reason = result.phase().name();
@@ -207,10 +207,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         StatusMapper.Result result = StatusMapper.map(new StatusMapper.Input(generation(migration),
                 status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), state, null,
                 true, status.getConditions()), Instant.now());
-        SchemaMigrationStatus own = new SchemaMigrationStatus();
-        own.setConditions(result.conditions());
-        if (changes(status, own)) {
-            statusWriter.patch(migration, own);
+        OwnFields own = ownFields(migration, status, result, false, Instant.now());
+        if (own.changes(status)) {
+            statusWriter.apply(migration, own.status(), own.force());
         }
         if (result.announce()) {
             events.normal(migration, StatusMapper.REASON_CANCELLING, result.message());
@@ -239,7 +238,71 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         return client.batch().v1().jobs().inNamespace(migration.getMetadata().getNamespace()).withName(name).get();
     }
 
-    /** Whether patching {@code own} would change anything in {@code current}. */
+    /**
+     * The operator's status fields as it applies them: all of them, every time (a field it owned and leaves out would
+     * be removed), with phase and message as {@link PhaseOwnership} says.
+     *
+     * @param force whether the apply takes phase and message over from the runner
+     * @param dropped fields the operator owns on the stored resource and no longer sends: applying releases them
+     */
+    record OwnFields(SchemaMigrationStatus status, boolean force, boolean dropped) {
+
+        /** Whether applying would change anything in {@code current} (values, or who owns them). */
+        boolean changes(SchemaMigrationStatus current) {
+            return force || dropped || SchemaMigrationReconciler.changes(current, status);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static OwnFields ownFields(SchemaMigration migration, SchemaMigrationStatus stored, StatusMapper.Result result,
+            boolean recordStart, Instant now) {
+        Set<String> operatorHolds = StatusApply.ownedStatusFields(migration, StatusApply.OPERATOR);
+        Set<String> runnerHolds = StatusApply.ownedStatusFields(migration, StatusApply.RUNNER);
+
+        SchemaMigrationStatus own = new SchemaMigrationStatus();
+        own.setObservedGeneration(generation(migration));
+        own.setConditions(result.conditions());
+        own.setJobName(stored.getJobName());
+        own.setStartedAt(stored.getStartedAt());
+        if (recordStart) {
+            own.setJobName(RunnerJobs.jobName(migration));
+            own.setStartedAt(timestamp(now));
+        }
+        if (result.setCompletedAt()) {
+            own.setCompletedAt(timestamp(now));
+        } else if (operatorHolds.contains("completedAt")) {
+            own.setCompletedAt(stored.getCompletedAt());
+        }
+
+        boolean jobEnded = stored.getJobName() != null && !result.createJob();
+        PhaseOwnership.Write write = PhaseOwnership.decide(result.operatorOwnsPhase(), jobEnded,
+                operatorHolds.contains("phase") || operatorHolds.contains("message"),
+                runnerHolds.contains("phase") || runnerHolds.contains("message"));
+        switch (write) {
+            case APPLY, TAKE_OVER -> {
+                own.setPhase(result.phase());
+                own.setMessage(result.message());
+            }
+            case KEEP -> {
+                own.setPhase(stored.getPhase());
+                own.setMessage(stored.getMessage());
+            }
+            case LEAVE -> {
+            }
+        }
+        boolean dropped = (operatorHolds.contains("phase") && own.getPhase() == null)
+                || (operatorHolds.contains("message") && own.getMessage() == null)
+                || (operatorHolds.contains("completedAt") && own.getCompletedAt() == null);
+        // A field of the operator's still owned by a writer from before the field managers (an operator upgraded
+        // mid-migration; its merge patches were "Update"s) would refuse every apply with 409: take those over once.
+        // Only fields the operator writes anyway, and only while such a writer holds one, so the runner's ownership
+        // stays enforced.
+        Map<String, Object> mine = Serialization.jsonMapper().convertValue(own, Map.class);
+        boolean legacy = StatusApply.statusFieldsOfOtherWriters(migration).stream().anyMatch(mine::containsKey);
+        return new OwnFields(own, write == PhaseOwnership.Write.TAKE_OVER || legacy, dropped);
+    }
+
+    /** Whether applying {@code own} would change any value in {@code current}. */
     static boolean changes(SchemaMigrationStatus current, SchemaMigrationStatus own) {
         return differs(own.getPhase(), current.getPhase())
                 || differs(own.getMessage(), current.getMessage())

@@ -9,10 +9,11 @@ import io.transmog.engine.MigrationStatus;
 import io.transmog.operator.model.Phase;
 
 /**
- * Pure: one engine {@link MigrationStatus} snapshot to the body of the runner's JSON merge patch of
+ * Pure: one engine {@link MigrationStatus} snapshot to the body of the runner's server-side apply of
  * {@code status}. It holds the runner's fields only (phase, message, progress, cutOver, plan, completedAt: see
- * SchemaMigrationStatus), never the operator's. A field that is empty now is sent as an explicit {@code null}, which
- * a merge patch turns into "remove", so a stale value (an old throttle reason, an old cut-over error) never lingers.
+ * SchemaMigrationStatus), never the operator's. A field that is empty now is {@code null} here and left out of the
+ * apply, which removes a value the runner set before, so a stale value (an old throttle reason, an old cut-over
+ * error) never lingers.
  */
 public final class StatusReport {
 
@@ -44,7 +45,7 @@ public final class StatusReport {
     }
 
     /**
-     * {@code {"status": {...}}}, ready to be serialised as a JSON merge patch.
+     * {@code {"status": {...}}}, the runner's whole intent for its status fields.
      *
      * @param completedAt when the migration reached a finished phase (only used if this snapshot's phase is one)
      */

@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -14,31 +15,32 @@ import java.util.function.Supplier;
 
 import org.jboss.logging.Logger;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.transmog.operator.model.SchemaMigration;
+import io.transmog.operator.status.StatusApply;
 
 /**
- * Writes the runner's status fields with JSON merge patches of the status subresource, from one thread of its own,
- * so that the migration never waits for the API server:
+ * Writes the runner's status fields with server-side applies of the status subresource as field manager
+ * {@value StatusApply#RUNNER}, from one thread of its own, so that the migration never waits for the API server:
  * <ul>
  * <li>every phase change is queued by the engine's listener and written in order (a phase that lasts a few
  * milliseconds still shows up once);</li>
  * <li>between them, a fresh snapshot is written every {@code interval} (progress, lag, throttling);</li>
  * <li>a fresh snapshot is only taken when no phase change is waiting, so the phase never goes backwards.</li>
  * </ul>
- * A failed patch is logged and retried with the next one; only the final one (a finished phase) is retried until it
+ * Writes are forced until the API server shows this runner as the only owner of phase and message: that takes them
+ * over from the operator, which wrote them before the Job existed (see {@code reconciler.PhaseOwnership}; a forced
+ * write of the value the operator wrote shares the field instead of taking it, hence "until"). Every later write is
+ * not forced, so once the operator has taken them back to record the Job's end, the API server refuses this runner's
+ * writes with 409 Conflict; the reporter then stops writing ({@link #superseded()}) instead of retrying.
+ * <p>
+ * A failed write is logged and retried with the next one; only the final one (a finished phase) is retried until it
  * is recorded or the deadline passes.
  */
 final class StatusReporter {
 
     private static final Logger LOG = Logger.getLogger(StatusReporter.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final KubernetesClient client;
     private final String namespace;
@@ -50,6 +52,8 @@ final class StatusReporter {
     private final Deque<Map<String, Object>> phaseChanges = new ArrayDeque<>();
     private volatile boolean stopped;
     private volatile boolean gone;
+    private volatile boolean superseded;
+    private boolean tookOver;
     private Thread thread;
     private Object lastPhase;
     private Object lastMessage;
@@ -99,6 +103,11 @@ final class StatusReporter {
         thread = new Thread(this::loop, "transmog-status");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /** True once the API server refused a write because another field manager now owns the phase. */
+    boolean superseded() {
+        return superseded;
     }
 
     /** True once a patch found the resource gone (it was deleted and its finalizer removed). */
@@ -184,6 +193,9 @@ final class StatusReporter {
             if (send(last) || gone) {
                 return true;
             }
+            if (superseded) {
+                return false;
+            }
             if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > end) {
                 return false;
             }
@@ -203,21 +215,17 @@ final class StatusReporter {
         return Objects.equals(status.get("phase"), lastPhase) && Objects.equals(status.get("message"), lastMessage);
     }
 
-    /** One merge patch; false (logged) if it failed. */
+    /** One apply; false (logged) if it failed. */
     @SuppressWarnings("unchecked")
     synchronized boolean send(Map<String, Object> body) {
-        if (gone) {
+        if (gone || superseded) {
             return false;
         }
-        String json;
         try {
-            json = JSON.writeValueAsString(body);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot serialise the status", e);
-        }
-        try {
-            client.resources(SchemaMigration.class).inNamespace(namespace).withName(name).subresource("status")
-                    .patch(PatchContext.of(PatchType.JSON_MERGE), json);
+            SchemaMigration stored = StatusApply.apply(client, namespace, name,
+                    (Map<String, Object>) body.get("status"), StatusApply.RUNNER, !tookOver);
+            Set<String> operators = StatusApply.ownedStatusFields(stored, StatusApply.OPERATOR);
+            tookOver = !operators.contains("phase") && !operators.contains("message");
             Map<String, Object> status = (Map<String, Object>) body.get("status");
             lastPhase = status.get("phase");
             lastMessage = status.get("message");
@@ -230,6 +238,12 @@ final class StatusReporter {
             if (e.getCode() == 404) {
                 gone = true;
                 LOG.infof("SchemaMigration %s/%s is gone: no status to write", namespace, name);
+                return false;
+            }
+            if (e.getCode() == 409) {
+                superseded = true;
+                LOG.warnf("the status of %s/%s is no longer the runner's to write (the operator has recorded the "
+                        + "Job's end): %s", namespace, name, Runner.describe(e));
                 return false;
             }
             if (failuresInARow++ == 0 || failuresInARow % 30 == 0) {

@@ -18,12 +18,10 @@ import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobCondition;
 import io.fabric8.kubernetes.api.model.batch.v1.JobConditionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.Serialization;
 import io.transmog.operator.model.DatabaseSpec;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
+import io.transmog.operator.status.StatusApply;
 import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.reconciler.RunnerJobs;
@@ -107,10 +105,12 @@ abstract class KubeTestSupport {
         return client.v1().events().inNamespace(namespace).list().getItems();
     }
 
-    /** Writes status fields the way the runner does: a JSON merge patch of the status subresource. */
+    /**
+     * Writes status fields the way a runner process's first write does: a server-side apply as the runner's field
+     * manager, forced (it takes phase and message over from the operator).
+     */
     void runnerPatchesStatus(String namespace, String name, Map<String, Object> status) {
-        client.resources(SchemaMigration.class).inNamespace(namespace).withName(name).subresource("status")
-                .patch(PatchContext.of(PatchType.JSON_MERGE), Serialization.asJson(Map.of("status", status)));
+        StatusApply.apply(client, namespace, name, status, StatusApply.RUNNER, true);
     }
 
     void runnerReports(String namespace, String name, Phase phase, String message) {

@@ -1,6 +1,7 @@
 package io.transmog.operator.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.Serialization;
@@ -20,6 +22,7 @@ import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.reconciler.RunnerJobs;
 import io.transmog.operator.reconciler.SchemaMigrationReconciler;
+import io.transmog.operator.status.StatusApply;
 
 /** The operator, running in this JVM, against a real API server. */
 @QuarkusTest
@@ -149,9 +152,11 @@ class ReconcilerOnApiServerTest extends KubeTestSupport {
         createSecret(ns, "creds", Map.of("username", "u", "password", "p"));
         create(migration(ns, "m", "customers", "creds"));
         Job job = awaitJob(ns);
-        runnerReports(ns, "m", Phase.Copying, "copying");
-        runnerPatchesStatus(ns, "m", Map.of("progress", Map.of("percent", 50.0, "rowsCopied", 10)));
-        runnerReports(ns, "m", Phase.Succeeded, "the table has been changed");
+        // Each runner write holds all of its fields (under server-side apply, one it leaves out is removed).
+        runnerPatchesStatus(ns, "m", Map.of("phase", "Copying", "message", "copying",
+                "progress", Map.of("percent", 50.0, "rowsCopied", 10)));
+        runnerPatchesStatus(ns, "m", Map.of("phase", "Succeeded", "message", "the table has been changed",
+                "progress", Map.of("percent", 50.0, "rowsCopied", 10)));
         jobFinishes(job, true);
         var done = awaitStatus(ns, "m", s -> "True/Succeeded".equals(condition(s, "Ready")));
         assertThat(done.getStatus().getCompletedAt()).isNotNull();
@@ -181,8 +186,77 @@ class ReconcilerOnApiServerTest extends KubeTestSupport {
                 .contains("BackoffLimitExceeded").contains("last phase: Copying");
         assertThat(condition(failed, "Stalled")).startsWith("True/");
         assertThat(failed.getStatus().getCompletedAt()).isNotNull();
+        // The operator took phase and message over from the runner: a late runner write (not forced after its
+        // first) is refused, and the recorded failure stays.
+        assertThat(StatusApply.ownedStatusFields(failed, StatusApply.OPERATOR)).contains("phase", "message");
+        assertConflict(() -> StatusApply.apply(client, ns, "m", Map.of("phase", "Copying", "message", "copying"),
+                StatusApply.RUNNER, false));
+        assertThat(get(ns, "m").getStatus().getPhase()).isEqualTo(Phase.Failed);
         await().atMost(TIMEOUT).until(() -> events(ns).stream()
                 .anyMatch(e -> "Warning".equals(e.getType()) && "Failed".equals(e.getReason())));
+    }
+
+    /**
+     * Issue 12: every status field has one owner that the API server enforces. Before the Job exists the operator
+     * owns phase and message; the runner's first (forced) write takes them over; from then on a write by the wrong
+     * field manager of a field the other one owns is refused with 409, and the stored value stays.
+     */
+    @Test
+    void theApiServerRefusesAStatusWriteByTheWrongOwner() {
+        String ns = newNamespace("owners");
+        createSecret(ns, "creds", Map.of("username", "u", "password", "p"));
+        create(migration(ns, "m", "customers", "creds"));
+        awaitJob(ns);
+        var started = awaitStatus(ns, "m", s -> s.getStatus().getJobName() != null
+                && StatusApply.ownedStatusFields(s, StatusApply.OPERATOR).contains("phase"));
+        String jobName = started.getStatus().getJobName();
+
+        // Before the runner took over, phase is the operator's: a runner write without force is refused.
+        assertConflict(() -> StatusApply.apply(client, ns, "m", Map.of("phase", "Validating"), StatusApply.RUNNER,
+                false));
+
+        runnerReports(ns, "m", Phase.Copying, "copying");
+        var taken = get(ns, "m");
+        assertThat(StatusApply.ownedStatusFields(taken, StatusApply.RUNNER)).contains("phase", "message");
+        assertThat(StatusApply.ownedStatusFields(taken, StatusApply.OPERATOR)).doesNotContain("phase", "message")
+                .contains("jobName", "startedAt", "conditions", "observedGeneration");
+
+        // The operator's field manager may no longer write phase; the runner's may never write the operator's fields.
+        assertConflict(() -> StatusApply.apply(client, ns, "m", Map.of("phase", "Failed", "message", "x"),
+                StatusApply.OPERATOR, false));
+        assertConflict(() -> StatusApply.apply(client, ns, "m", Map.of("phase", "Copying", "message", "copying",
+                "jobName", "another-job"), StatusApply.RUNNER, false));
+        var after = get(ns, "m");
+        assertThat(after.getStatus().getPhase()).isEqualTo(Phase.Copying);
+        assertThat(after.getStatus().getMessage()).isEqualTo("copying");
+        assertThat(after.getStatus().getJobName()).isEqualTo(jobName);
+    }
+
+    /**
+     * A status field written by a version from before the field managers (JSON merge patches, recorded as "Update")
+     * would refuse every apply of the operator with 409; the operator takes such fields over once and goes on.
+     */
+    @Test
+    void statusFieldsWrittenBeforeTheFieldManagersAreTakenOverOnce() {
+        String ns = newNamespace("legacy");
+        createSecret(ns, "creds", Map.of("username", "u", "password", "p"));
+        create(migration(ns, "m", "customers", "creds"));
+        Job job = awaitJob(ns);
+        awaitStatus(ns, "m", s -> s.getStatus().getObservedGeneration() != null);
+        client.resources(SchemaMigration.class).inNamespace(ns).withName("m").subresource("status")
+                .patch(PatchContext.of(PatchType.JSON_MERGE), "{\"status\":{\"observedGeneration\":0}}");
+
+        var back = awaitStatus(ns, "m",
+                s -> s.getMetadata().getGeneration().equals(s.getStatus().getObservedGeneration()));
+        assertThat(StatusApply.statusFieldsOfOtherWriters(back)).doesNotContain("observedGeneration");
+        runnerReports(ns, "m", Phase.Copying, "copying");
+        jobFinishes(job, false);
+        awaitStatus(ns, "m", s -> s.getStatus().getPhase() == Phase.Failed);
+    }
+
+    private static void assertConflict(Runnable write) {
+        assertThatThrownBy(write::run).isInstanceOfSatisfying(KubernetesClientException.class,
+                e -> assertThat(e.getCode()).isEqualTo(409));
     }
 
     @Test

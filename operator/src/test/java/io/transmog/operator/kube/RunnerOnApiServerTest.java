@@ -37,6 +37,7 @@ import io.transmog.operator.model.CutOverSpec;
 import io.transmog.operator.model.DatabaseSpec;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
+import io.transmog.operator.status.StatusApply;
 import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.model.ThrottleSpec;
@@ -90,6 +91,13 @@ class RunnerOnApiServerTest extends KubeTestSupport {
 
             assertThat(recorder.phases()).containsSubsequence(Phase.Pending, Phase.Validating, Phase.Copying,
                     Phase.CuttingOver, Phase.Succeeded);
+            // Phase and message pass from the operator to the runner without the resource ever showing no phase,
+            // and end up owned by the runner's field manager alone.
+            assertThat(recorder.updates()).extracting(StatusRecorder.Update::phase).doesNotContainNull();
+            assertThat(StatusApply.ownedStatusFields(done, StatusApply.RUNNER)).contains("phase", "message",
+                    "progress", "completedAt");
+            assertThat(StatusApply.ownedStatusFields(done, StatusApply.OPERATOR)).doesNotContain("phase", "message")
+                    .contains("jobName", "startedAt", "conditions", "observedGeneration");
             var status = done.getStatus();
             assertThat(status.getMessage()).contains("20000 rows copied");
             assertThat(status.getCompletedAt()).isNotNull();
@@ -266,9 +274,8 @@ class RunnerOnApiServerTest extends KubeTestSupport {
                     "ALTER TABLE _customers_gho " + ALTER,
                     "INSERT INTO _customers_gho (id, name, email, score) SELECT * FROM customers WHERE id <= 100",
                     changelog);
-            runnerClient.resources(SchemaMigration.class).inNamespace(env.ns).withName("m").subresource("status")
-                    .patch(PatchContext.of(PatchType.JSON_MERGE),
-                            "{\"status\":{\"phase\":\"Copying\",\"message\":\"copying\",\"progress\":{\"rowsCopied\":100}}}");
+            StatusApply.apply(runnerClient, env.ns, "m", Map.of("phase", "Copying", "message", "copying",
+                    "progress", Map.of("rowsCopied", 100)), StatusApply.RUNNER, true);
             return 137;
         });
         create(migration(env, "m", "customers", ALTER));
