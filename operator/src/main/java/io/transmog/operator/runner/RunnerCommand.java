@@ -6,6 +6,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -69,8 +70,12 @@ public final class RunnerCommand {
                 Runner.Options.defaults());
         logs.redactWith(runner.redactor());
 
+        // Stays installed to the end: a SIGTERM after the run finished (the pod deleted as the runner exits) must
+        // still end the JVM with the run's code, not the JVM's 143.
+        AtomicReference<Integer> finished = new AtomicReference<>();
         Thread onSigterm = new Thread(() -> {
-            int code = runner.stop(SIGTERM_GRACE);
+            Integer done = finished.get();
+            int code = done != null ? done : runner.stop(SIGTERM_GRACE);
             logs.flush();
             // The runner's code (0 after a recorded cancellation), not the JVM's 143 for SIGTERM; and at once: the
             // migration threads must not go on (the next pod resumes from the checkpoint).
@@ -80,12 +85,8 @@ public final class RunnerCommand {
         Optional<RunnerMetrics> metrics = RunnerMetrics.serve(System.getenv(), target.namespace(), target.name(),
                 runner::snapshot);
         int code = runner.run();
+        finished.set(code);
         metrics.ifPresent(RunnerMetrics::close);
-        try {
-            Runtime.getRuntime().removeShutdownHook(onSigterm);
-        } catch (IllegalStateException shuttingDown) {
-            // SIGTERM came while finishing: the hook exits with this same code.
-        }
         client.close();
         logs.flush();
         return code;
