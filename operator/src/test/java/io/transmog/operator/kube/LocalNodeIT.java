@@ -16,17 +16,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.transmog.operator.TestPaths;
-import io.transmog.operator.model.DatabaseSpec;
 import io.transmog.operator.model.SchemaMigration;
-import io.transmog.operator.model.SchemaMigrationSpec;
-import io.transmog.operator.model.SecretReference;
-import io.transmog.operator.model.ThrottleSpec;
 import io.transmog.operator.node.LocalNode;
 
 /**
@@ -39,7 +34,7 @@ class LocalNodeIT {
 
     private static final String NS = "shop";
     private static final String SECRET = "shop-migrator";
-    private static final String ALTER = "ADD COLUMN nickname VARCHAR(64) NOT NULL DEFAULT ''";
+    private static final String ALTER = MigrationDatabase.ALTER;
 
     private static LocalNode node;
     private static KubernetesClient client;
@@ -321,22 +316,7 @@ class LocalNodeIT {
     }
 
     private static SchemaMigration migration(String name, String schema, int chunkSize) {
-        var database = new DatabaseSpec();
-        database.setHost(db.server.host());
-        database.setPort(db.server.port());
-        database.setSchema(schema);
-        database.setCredentialsSecretRef(new SecretReference(SECRET));
-        var throttle = new ThrottleSpec();
-        throttle.setChunkSize(chunkSize);
-        var spec = new SchemaMigrationSpec();
-        spec.setDatabase(database);
-        spec.setTable("customers");
-        spec.setAlter(ALTER);
-        spec.setThrottle(throttle);
-        var m = new SchemaMigration();
-        m.setMetadata(new ObjectMetaBuilder().withNamespace(NS).withName(name).build());
-        m.setSpec(spec);
-        return m;
+        return db.migration(NS, name, schema, SECRET, chunkSize);
     }
 
     private static void create(SchemaMigration m) {

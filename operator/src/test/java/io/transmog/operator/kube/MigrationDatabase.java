@@ -7,6 +7,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.transmog.operator.model.DatabaseSpec;
+import io.transmog.operator.model.SchemaMigration;
+import io.transmog.operator.model.SchemaMigrationSpec;
+import io.transmog.operator.model.SecretReference;
+import io.transmog.operator.model.ThrottleSpec;
 import io.transmog.testdb.MariaDbServer;
 
 /**
@@ -15,6 +21,7 @@ import io.transmog.testdb.MariaDbServer;
  */
 final class MigrationDatabase {
 
+    static final String ALTER = "ADD COLUMN nickname VARCHAR(64) NOT NULL DEFAULT ''";
     private static final SecureRandom RANDOM = new SecureRandom();
 
     final MariaDbServer server;
@@ -119,5 +126,25 @@ final class MigrationDatabase {
             s.append(alphabet.charAt(RANDOM.nextInt(alphabet.length())));
         }
         return s.toString();
+    }
+
+    /** A SchemaMigration of {@code schema}.customers on this server, adding a column, in chunks of {@code chunkSize}. */
+    SchemaMigration migration(String namespace, String name, String schema, String secret, int chunkSize) {
+        var database = new DatabaseSpec();
+        database.setHost(server.host());
+        database.setPort(server.port());
+        database.setSchema(schema);
+        database.setCredentialsSecretRef(new SecretReference(secret));
+        var throttle = new ThrottleSpec();
+        throttle.setChunkSize(chunkSize);
+        var spec = new SchemaMigrationSpec();
+        spec.setDatabase(database);
+        spec.setTable("customers");
+        spec.setAlter(ALTER);
+        spec.setThrottle(throttle);
+        var m = new SchemaMigration();
+        m.setMetadata(new ObjectMetaBuilder().withNamespace(namespace).withName(name).build());
+        m.setSpec(spec);
+        return m;
     }
 }

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
@@ -35,12 +34,8 @@ import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.transmog.operator.model.DatabaseSpec;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
-import io.transmog.operator.model.SchemaMigrationSpec;
-import io.transmog.operator.model.SecretReference;
-import io.transmog.operator.model.ThrottleSpec;
 import io.transmog.operator.reconciler.RunnerJobs;
 import io.transmog.operator.runner.Runner;
 
@@ -55,7 +50,7 @@ import io.transmog.operator.runner.Runner;
 class RunnerProcessIT {
 
     private static final AtomicInteger NAMESPACES = new AtomicInteger();
-    private static final String ALTER = "ADD COLUMN nickname VARCHAR(64) NOT NULL DEFAULT ''";
+    private static final String ALTER = MigrationDatabase.ALTER;
 
     private static KubeApiServerResource kube;
     private static KubernetesClient admin;
@@ -310,22 +305,7 @@ class RunnerProcessIT {
     }
 
     private static SchemaMigration migration(String ns, String name, String schema, int chunkSize) {
-        var database = new DatabaseSpec();
-        database.setHost(db.server.host());
-        database.setPort(db.server.port());
-        database.setSchema(schema);
-        database.setCredentialsSecretRef(new SecretReference("db-creds"));
-        var throttle = new ThrottleSpec();
-        throttle.setChunkSize(chunkSize);
-        var spec = new SchemaMigrationSpec();
-        spec.setDatabase(database);
-        spec.setTable("customers");
-        spec.setAlter(ALTER);
-        spec.setThrottle(throttle);
-        var m = new SchemaMigration();
-        m.setMetadata(new ObjectMetaBuilder().withNamespace(ns).withName(name).build());
-        m.setSpec(spec);
-        return m;
+        return db.migration(ns, name, schema, "db-creds", chunkSize);
     }
 
     private static void patchSpec(String ns, String json) {
