@@ -4,7 +4,7 @@ import java.util.Arrays;
 
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
-import io.transmog.operator.runner.Runner;
+import io.transmog.operator.runner.ExitCode;
 import io.transmog.operator.runner.RunnerCommand;
 
 /**
@@ -31,7 +31,7 @@ public final class TransmogMain {
         }
         if ("runner".equals(System.getProperty("transmog.mode"))) {
             System.err.println("usage: transmog run <namespace>/<name>");
-            System.exit(Runner.EXIT_PERMANENT);
+            System.exit(ExitCode.PERMANENT.code());
             return;
         }
         String[] rest = args.length > 0 && "operator".equals(args[0]) ? Arrays.copyOfRange(args, 1, args.length)

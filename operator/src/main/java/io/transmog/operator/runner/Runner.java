@@ -3,19 +3,19 @@ package io.transmog.operator.runner;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.concurrent.CountDownLatch;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import io.transmog.engine.Controls;
 import io.transmog.engine.MigrationConfig;
 import io.transmog.engine.MigrationStatus;
@@ -24,40 +24,40 @@ import io.transmog.engine.StatusTracker;
 import io.transmog.engine.sql.TableNames;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
-import io.transmog.operator.model.SchemaMigrationSpec;
-import io.transmog.operator.model.SchemaMigrationStatus;
 import io.transmog.operator.reconciler.RunnerJobs;
 
 /**
  * The in-pod runner of one SchemaMigration ({@code transmog run <namespace>/<name>}): a plain fabric8 client program,
- * no controllers. It
+ * no controllers. Its lifecycle:
  * <ol>
- * <li>reads its SchemaMigration; a finished phase means there is nothing to do;</li>
+ * <li>reads its SchemaMigration and decides where it starts ({@link StartingPoint}): a finished phase, for one,
+ * means there is nothing to do;</li>
  * <li>builds the engine's configuration and live controls from the spec ({@link MigrationSettings}) and the
  * credentials from {@code TRANSMOG_USER} / {@code TRANSMOG_PASSWORD} only;</li>
- * <li>runs the engine's {@link Migrator} on a thread of its own while an informer on the resource applies
- * {@code spec.paused}, {@code spec.throttle.*} and {@code spec.cutOver} as they change, and a deletion
- * ({@code metadata.deletionTimestamp}) cancels the migration (the engine drops the ghost and changelog tables, the
- * original is untouched);</li>
- * <li>writes its status fields at every phase change and every {@code statusInterval} ({@link StatusReporter}), and
- * the finished phase with {@code completedAt} before it returns.</li>
+ * <li>runs the engine ({@link RetryingMigration}, which retries a lost database) on a thread of its own while a
+ * {@link ResourceWatch} hands each change of the resource to {@link LiveSettings}: {@code spec.paused},
+ * {@code spec.throttle.*} and {@code spec.cutOver} apply as they change, and a deletion cancels the migration (the
+ * engine drops the ghost and changelog tables, the original is untouched);</li>
+ * <li>writes its status fields ({@link RunnerStatus}) at every phase change and every {@code statusInterval}, and
+ * the finished phase with {@code completedAt} before it returns its {@link ExitCode}.</li>
  * </ol>
- * Exit codes follow the Job's pod failure policy (see {@link RunnerJobs}): {@value #EXIT_OK} after recording
- * Succeeded, Validated or Cancelled (or when there was nothing to do), {@value #EXIT_PERMANENT} after recording
- * Failed (the Job fails at once), {@value #EXIT_TRANSIENT} when the API server could not be used (the Job retries),
- * {@value #EXIT_STOPPED} when the pod was stopped (SIGTERM) without the resource being deleted ({@link #stop}). A new
+ * A SIGTERM ({@link #stop}) without the resource being deleted ends the process with {@link ExitCode#STOPPED}. A new
  * pod after any stop or crash resumes from the checkpoint its predecessor left in the changelog table (the engine
  * starts over when there is none).
+ * <p>
+ * Threads: {@link #run} (this lifecycle), the engine's, the informer's, the status writer's, the SIGTERM hook's and
+ * the metrics endpoint's. What they share has one owner each: the migration's parts once started ({@code Started},
+ * published once), the SIGTERM flag (set by {@link #stop} only), the exit code (completed by {@link #run} only); the
+ * live knobs belong to {@link LiveSettings}, the status to {@link RunnerStatus}.
  */
 public final class Runner {
 
-    public static final int EXIT_OK = 0;
-    public static final int EXIT_TRANSIENT = 1;
-    public static final int EXIT_PERMANENT = RunnerJobs.EXIT_PERMANENT_FAILURE;
-    public static final int EXIT_STOPPED = 143;
-
     private static final Logger LOG = Logger.getLogger(Runner.class);
     private static final Duration CUT_OVER_GRACE = Duration.ofSeconds(15);
+    private static final Duration STOPPED_STATUS_GRACE = Duration.ofSeconds(5);
+    private static final Duration CRASH_STATUS_DEADLINE = Duration.ofSeconds(10);
+    /** Reading the resource at start: the API server may be briefly unreachable (a new node, a control plane restart). */
+    private static final Backoff READ_AT_START = new Backoff(Duration.ofMillis(500), Duration.ofSeconds(5));
 
     /**
      * @param statusInterval how often progress is written between phase changes
@@ -68,19 +68,45 @@ public final class Runner {
      */
     public record Options(Duration statusInterval, Duration finalStatusDeadline, Duration startupDeadline,
             Duration firstDatabaseRetry) {
+
+        static final Duration MAX_DATABASE_RETRY = Duration.ofMinutes(5);
+
         public static Options defaults() {
             return new Options(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofSeconds(60),
                     Duration.ofSeconds(5));
         }
 
-        /** The wait before new attempt number {@code retry} (1 for the first). */
-        Duration databaseRetryDelay(int retry) {
-            Duration delay = firstDatabaseRetry.multipliedBy(1L << Math.min(retry - 1, 16));
-            return delay.compareTo(MAX_DATABASE_RETRY) > 0 ? MAX_DATABASE_RETRY : delay;
+        Backoff databaseRetry() {
+            return new Backoff(firstDatabaseRetry, MAX_DATABASE_RETRY);
         }
     }
 
-    static final Duration MAX_DATABASE_RETRY = Duration.ofMinutes(5);
+    /** One migration past its start: its parts, and the engine's end, which the engine's thread completes. */
+    private record Started(StatusTracker tracker, LiveSettings live, RunnerStatus status, ResourceWatch watch,
+            CompletableFuture<MigrationStatus> engineEnd) {
+
+        void follow(SchemaMigration migration) {
+            if (live.follow(migration)) {
+                status.poke();
+            }
+        }
+
+        void cancel(String reason) {
+            if (live.cancel(reason)) {
+                status.poke();
+            }
+        }
+
+        boolean deletionRequested() {
+            return live.cancelRequested()
+                    || watch.latest().map(m -> m.getMetadata().getDeletionTimestamp() != null).orElse(false);
+        }
+
+        /** The informer's view, applied again (idempotent): runs before each periodic status write. */
+        void followLatest() {
+            watch.latest().ifPresent(this::follow);
+        }
+    }
 
     private final KubernetesClient client;
     private final String namespace;
@@ -88,20 +114,10 @@ public final class Runner {
     private final Map<String, String> env;
     private final Options options;
     private final Redactor redactor;
-    private final CountDownLatch finished = new CountDownLatch(1);
-    private final AtomicReference<Instant> completedAt = new AtomicReference<>();
-    private final Object controlLock = new Object();
-
-    private volatile int exitCode = -1;
-    private volatile boolean migrationEnded;
-    private volatile StatusTracker tracker;
-    private volatile boolean stoppingForRestart;
-    private volatile boolean deleting;
-    private volatile boolean dryRun;
-    private volatile Controls controls;
-    private volatile String note;
-    private volatile SharedIndexInformer<SchemaMigration> informer;
-    private volatile StatusReporter reporter;
+    /** SIGTERM without the resource being deleted: the pod stops, the Job's next pod resumes. */
+    private final AtomicBoolean stoppingForRestart = new AtomicBoolean();
+    private final AtomicReference<Started> started = new AtomicReference<>();
+    private final CompletableFuture<ExitCode> exit = new CompletableFuture<>();
 
     public Runner(KubernetesClient client, String namespace, String name, Map<String, String> env, Options options) {
         this.client = client;
@@ -120,66 +136,67 @@ public final class Runner {
 
     /** The engine's latest snapshot, or null before the migration started (for metrics). */
     public MigrationStatus snapshot() {
-        StatusTracker t = tracker;
-        return t == null ? null : t.snapshot();
+        Started s = started.get();
+        return s == null ? null : s.tracker().snapshot();
     }
 
     /** Runs the migration to its end; returns the process exit code. Call once. */
     public int run() {
+        ExitCode code = ExitCode.TRANSIENT;
         try {
-            exitCode = doRun();
+            code = migrate();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             LOG.errorf("runner for %s interrupted", key());
-            exitCode = EXIT_TRANSIENT;
         } catch (RuntimeException | Error e) {
             LOG.errorf("runner for %s failed unexpectedly: %s", key(), redactor.apply(String.valueOf(e)));
-            exitCode = EXIT_TRANSIENT;
         } finally {
-            SharedIndexInformer<SchemaMigration> i = informer;
-            if (i != null) {
-                i.close();
+            Started s = started.get();
+            if (s != null) {
+                s.watch().close();
             }
-            finished.countDown();
+            exit.complete(code);
         }
-        return exitCode;
+        return code.code();
     }
 
     /**
      * SIGTERM; returns the exit code for the process, which the caller then ends.
      * <ul>
+     * <li>The run has finished: its code.</li>
      * <li>The resource is being deleted: cancel (the engine drops the ghost and changelog tables, the original is
      * untouched), wait up to {@code grace} for Cancelled to be recorded.</li>
      * <li>Otherwise (node drain, eviction, Job deleted) the migration is not over: a cut-over in flight may end
-     * within {@code grace}; if not, the runner records that its pod stopped and returns {@value #EXIT_STOPPED}. The
-     * process exits with the engine still running, exactly as if killed: the ghost and changelog tables keep their
-     * last checkpoint and the Job's next pod resumes from it.</li>
+     * within {@code grace}; if not, the runner records that its pod stopped and returns {@link ExitCode#STOPPED}.
+     * The process exits with the engine still running, exactly as if killed: the ghost and changelog tables keep
+     * their last checkpoint and the Job's next pod resumes from it.</li>
      * </ul>
      */
     public int stop(Duration grace) {
         long deadline = System.nanoTime() + grace.toNanos();
-        SchemaMigration latest = latest();
-        if (deleting || (latest != null && latest.getMetadata().getDeletionTimestamp() != null)) {
-            requestCancel("the SchemaMigration is being deleted");
-            int code = awaitExit(grace);
-            return code < 0 ? EXIT_STOPPED : code;
+        if (exit.isDone()) {
+            return exit.join().code();
         }
-        StatusTracker t = tracker;
-        if (migrationEnded || (t != null && t.phase() == io.transmog.engine.Phase.CuttingOver)) {
+        Started s = started.get();
+        if (s != null && s.deletionRequested()) {
+            s.cancel("the SchemaMigration is being deleted");
+            return awaitExit(grace).orElse(ExitCode.STOPPED).code();
+        }
+        if (s != null && (s.engineEnd().isDone()
+                || s.tracker().phase() == io.transmog.engine.Phase.CuttingOver)) {
             // The outcome is being recorded, or a swap is in flight (bounded by the lock timeout): let it end.
-            int code = awaitExit(remaining(deadline, CUT_OVER_GRACE));
-            if (code >= 0) {
-                return code;
+            Optional<ExitCode> code = awaitExit(remaining(deadline, CUT_OVER_GRACE));
+            if (code.isPresent()) {
+                return code.get().code();
             }
         }
-        stoppingForRestart = true;
+        stoppingForRestart.set(true);
         LOG.infof("%s: the runner pod is stopping (SIGTERM): the Job's next pod resumes the migration from its last "
                 + "checkpoint", key());
-        StatusReporter r = reporter;
-        if (r != null && t != null) {
-            r.finish(body(t.snapshot()), remaining(deadline, Duration.ofSeconds(5)));
+        if (s != null) {
+            s.status().writeLast(s.tracker().snapshot(), remaining(deadline, STOPPED_STATUS_GRACE));
         }
-        return EXIT_STOPPED;
+        return ExitCode.STOPPED.code();
     }
 
     private static Duration remaining(long deadline, Duration cap) {
@@ -187,192 +204,150 @@ public final class Runner {
         return left.compareTo(cap) < 0 ? left : cap;
     }
 
-    /** The exit code once {@link #run} has returned, or -1 if it has not within {@code timeout}. */
-    public int awaitExit(Duration timeout) {
+    /** The exit code once {@link #run} has returned, or empty if it has not within {@code timeout}. */
+    private Optional<ExitCode> awaitExit(Duration timeout) {
         try {
-            if (!finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                return -1;
-            }
+            return Optional.of(exit.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            return Optional.empty();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return -1;
+            return Optional.empty();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("run() completes the exit code with a value only", e);
         }
-        return exitCode;
     }
 
-    private int doRun() throws InterruptedException {
+    private ExitCode migrate() throws InterruptedException {
         LOG.infof("transmog runner for SchemaMigration %s", key());
         SchemaMigration migration;
         try {
-            migration = fetch();
+            migration = read();
         } catch (KubernetesClientException e) {
-            LOG.errorf("cannot read SchemaMigration %s: %s", key(), describe(e));
-            return isPermissionProblem(e) ? EXIT_PERMANENT : EXIT_TRANSIENT;
+            LOG.errorf("cannot read SchemaMigration %s: %s", key(), ApiErrors.describe(e));
+            return ExitCode.forApiServerError(e);
         }
-        if (migration == null) {
-            LOG.infof("SchemaMigration %s does not exist (deleted?): nothing to do", key());
-            return EXIT_OK;
-        }
-        SchemaMigrationStatus recorded = migration.getStatus();
-        Phase recordedPhase = recorded == null ? null : recorded.getPhase();
-        if (recordedPhase != null && recordedPhase.isFinished()) {
-            LOG.infof("SchemaMigration %s has already finished (%s): nothing to do", key(), recordedPhase);
-            return EXIT_OK;
-        }
-        boolean restart = recorded != null && (recorded.getProgress() != null
-                || (recordedPhase != null && recordedPhase != Phase.Pending && recordedPhase != Phase.Paused));
-        if (migration.getMetadata().getDeletionTimestamp() != null && !restart) {
-            LOG.infof("SchemaMigration %s is being deleted before its migration started: nothing to do", key());
-            recordFinal(Phase.Cancelled, "cancelled: the SchemaMigration was deleted before the migration started; "
-                    + "nothing was changed");
-            return EXIT_OK;
+        StartingPoint start = StartingPoint.of(migration);
+        Optional<ExitCode> nothingToDo = endBeforeMigrating(start, migration);
+        if (nothingToDo.isPresent()) {
+            return nothingToDo.get();
         }
 
-        SchemaMigrationSpec spec = migration.getSpec();
         MigrationConfig config;
-        Controls live;
+        Controls controls;
         try {
             config = MigrationSettings.config(migration, env);
-            live = MigrationSettings.controls(spec);
+            controls = MigrationSettings.controls(migration.getSpec());
         } catch (MigrationSettings.InvalidSettingsException e) {
             LOG.errorf("SchemaMigration %s cannot run: %s", key(), redactor.apply(e.getMessage()));
-            recordFinal(Phase.Failed, e.getMessage());
-            return EXIT_PERMANENT;
+            recordFinished(Phase.Failed, e.getMessage());
+            return ExitCode.PERMANENT;
         }
-        dryRun = spec.isDryRun();
+        boolean dryRun = migration.getSpec().isDryRun();
         LOG.infof("%s: %s `%s`.`%s` on %s:%d: ALTER TABLE ... %s", key(), dryRun ? "dry run of" : "migrating",
                 config.connection().database(), config.table(), config.connection().host(), config.connection().port(),
                 redactor.apply(config.alter()));
-        if (restart) {
+        if (start == StartingPoint.RESUME) {
             LOG.infof("%s: an earlier runner pod of this migration stopped (last reported phase: %s): resuming from "
-                    + "its checkpoint if it left one", key(), recordedPhase);
+                    + "its checkpoint if it left one", key(), migration.getStatus().getPhase());
         }
-        if (stoppingForRestart) {
-            return EXIT_STOPPED;
+        if (stoppingForRestart.get()) {
+            return ExitCode.STOPPED;
         }
 
-        StatusTracker tracker = new StatusTracker(config.table());
-        this.tracker = tracker;
-        controls = live;
-        StatusReporter statusReporter = new StatusReporter(client, namespace, name,
-                () -> progressBody(tracker.snapshot()), options.statusInterval());
-        reporter = statusReporter;
-        tracker.addListener(snapshot -> {
-            Map<String, Object> body = progressBody(snapshot);
-            if (body != null) {
-                statusReporter.phaseChanged(body);
-            }
-        });
+        Started s = begin(config, controls, dryRun);
         if (migration.getMetadata().getDeletionTimestamp() != null) {
             // A predecessor got past the start: this run only cleans up what it left.
-            requestCancel("the SchemaMigration is being deleted");
+            s.cancel("the SchemaMigration is being deleted");
         }
-        // A deletion may have been seen before the controls existed.
-        if (deleting) {
-            live.cancel("the SchemaMigration is being deleted");
-        }
-
         try {
-            informer = client.resources(SchemaMigration.class).inNamespace(namespace).withName(name)
-                    .inform(new Watcher(), 0);
+            s.watch().start(s::follow, () -> s.cancel("the SchemaMigration was deleted"));
         } catch (RuntimeException e) {
-            KubernetesClientException k = e instanceof KubernetesClientException kce ? kce : null;
-            LOG.errorf("cannot watch SchemaMigration %s for live changes: %s", key(), describe(e));
-            if (k != null && isPermissionProblem(k)) {
-                recordFinal(Phase.Failed, "the runner cannot watch its SchemaMigration (" + k.getMessage()
+            LOG.errorf("cannot watch SchemaMigration %s for live changes: %s", key(), ApiErrors.describe(e));
+            if (ApiErrors.isPermissionProblem(e)) {
+                recordFinished(Phase.Failed, "the runner cannot watch its SchemaMigration (" + e.getMessage()
                         + "): its ServiceAccount needs get/list/watch on schemamigrations (ClusterRole transmog-runner)");
-                return EXIT_PERMANENT;
             }
-            return EXIT_TRANSIENT;
+            return ExitCode.forApiServerError(e);
         }
-        informer.stopped().whenComplete((ignored, failure) -> {
-            if (failure != null && !migrationEnded) {
-                LOG.warnf("%s: the watch on the SchemaMigration stopped (%s): live changes (pause, throttle, cut-over "
-                        + "approval, deletion) no longer reach this runner", key(), describe(failure));
-            }
-        });
-        statusReporter.onTick(this::reapply);
-        statusReporter.start();
+        s.status().start(s::followLatest);
+        return runEngine(s, config);
+    }
 
-        AtomicReference<MigrationStatus> result = new AtomicReference<>();
-        AtomicReference<Throwable> crash = new AtomicReference<>();
-        Thread migrator = new Thread(() -> {
-            try {
-                result.set(migrateWhileReachable(config, live, tracker));
-            } catch (Throwable e) {
-                crash.set(e);
+    /** The end of a run that has nothing to migrate, or empty when it migrates. */
+    private Optional<ExitCode> endBeforeMigrating(StartingPoint start, SchemaMigration migration) {
+        return switch (start) {
+            case NOT_FOUND -> {
+                LOG.infof("SchemaMigration %s does not exist (deleted?): nothing to do", key());
+                yield Optional.of(ExitCode.OK);
             }
-        }, "transmog-migration");
-        migrator.setDaemon(true);
-        migrator.start();
-        migrator.join();
-        migrationEnded = true;
-        informer.close();
-
-        MigrationStatus end = result.get();
-        if (end == null) {
-            LOG.errorf("%s: the migration stopped unexpectedly: %s", key(), redactor.apply(String.valueOf(crash.get())));
-            statusReporter.finish(body(tracker.snapshot()), Duration.ofSeconds(10));
-            return EXIT_TRANSIENT;
-        }
-        if (stoppingForRestart && !end.phase().isTerminal()) {
-            return EXIT_STOPPED;
-        }
-        Map<String, Object> last = body(end);
-        Phase shown = StatusReport.phase(end, context());
-        boolean written = statusReporter.finish(last, options.finalStatusDeadline());
-        @SuppressWarnings("unchecked")
-        Object message = ((Map<String, Object>) last.get("status")).get("message");
-        if (written) {
-            LOG.infof("%s: %s: %s", key(), shown, message);
-            if (shown == Phase.Succeeded) {
-                dropChangelog(config);
+            case ALREADY_FINISHED -> {
+                LOG.infof("SchemaMigration %s has already finished (%s): nothing to do", key(),
+                        migration.getStatus().getPhase());
+                yield Optional.of(ExitCode.OK);
             }
-        } else {
-            LOG.errorf("%s: %s: %s; could not record it in the SchemaMigration's status within %s", key(), shown,
-                    message, options.finalStatusDeadline());
-        }
-        return switch (shown) {
-            case Succeeded, Validated, Cancelled -> EXIT_OK;
-            case Failed -> EXIT_PERMANENT;
-            default -> EXIT_TRANSIENT;
+            case DELETED_BEFORE_START -> {
+                LOG.infof("SchemaMigration %s is being deleted before its migration started: nothing to do", key());
+                recordFinished(Phase.Cancelled, "cancelled: the SchemaMigration was deleted before the migration "
+                        + "started; nothing was changed");
+                yield Optional.of(ExitCode.OK);
+            }
+            case FIRST_RUN, RESUME -> Optional.empty();
         };
     }
 
-    /**
-     * Runs the engine; when it could not reach the database, or lost it, runs it again after a wait that doubles each
-     * time, with phase Pending and the cause and the next attempt in the status meanwhile. The engine keeps its ghost
-     * and changelog tables through a lost connection, so the new run resumes from the last checkpoint. Ends only with
-     * the engine's own end, a deletion (cancel) or the pod stopping.
-     */
-    private MigrationStatus migrateWhileReachable(MigrationConfig config, Controls live, StatusTracker tracker)
-            throws InterruptedException {
-        for (int retry = 1; ; retry++) {
-            Migrator migrator = new Migrator(config, live, tracker);
-            MigrationStatus end = migrator.run();
-            if (!migrator.lostConnection() || stoppingForRestart) {
-                return end;
+    /** Runs the engine on a thread of its own to its end, and records the outcome. */
+    private ExitCode runEngine(Started s, MigrationConfig config) throws InterruptedException {
+        RetryingMigration engine = new RetryingMigration(config, s.live().controls(), s.tracker(),
+                new DatabaseRetry(options.databaseRetry(), TableNames.of(config.connection().database(), config.table())),
+                stoppingForRestart::get);
+        DaemonThreads.start("transmog-migration", () -> {
+            try {
+                s.engineEnd().complete(engine.run());
+            } catch (Throwable e) {
+                s.engineEnd().completeExceptionally(e);
             }
-            if (live.cancelReason() != null) {
-                TableNames names = TableNames.of(config.connection().database(), config.table());
-                tracker.phase(io.transmog.engine.Phase.Cancelled, "cancelled: " + live.cancelReason() + ", while the "
-                        + "database could not be reached (" + end.message() + "); if an earlier attempt created "
-                        + names.qualifiedGhost() + " and " + names.qualifiedChangelog() + ", drop them by hand; the "
-                        + "original is untouched");
-                return tracker.snapshot();
-            }
-            Duration delay = options.databaseRetryDelay(retry);
-            tracker.phase(io.transmog.engine.Phase.Pending, "the database cannot be reached: " + end.message()
-                    + "; attempt " + (retry + 1) + " in " + delay.toSeconds() + " s");
-            long until = System.nanoTime() + delay.toNanos();
-            // A deletion ends the wait at once: the next run cancels, and cleans up if the database is back.
-            while (System.nanoTime() < until && live.cancelReason() == null && !stoppingForRestart) {
-                Thread.sleep(100);
-            }
-            if (stoppingForRestart) {
-                return tracker.snapshot();
-            }
+        });
+        MigrationStatus end;
+        try {
+            end = s.engineEnd().get();
+        } catch (ExecutionException e) {
+            LOG.errorf("%s: the migration stopped unexpectedly: %s", key(), redactor.apply(String.valueOf(e.getCause())));
+            s.status().writeLast(s.tracker().snapshot(), CRASH_STATUS_DEADLINE);
+            return ExitCode.TRANSIENT;
+        } finally {
+            s.watch().close();
         }
+        if (stoppingForRestart.get() && !end.phase().isTerminal()) {
+            return ExitCode.STOPPED;
+        }
+        return recordOutcome(s.status(), end, config);
+    }
+
+    /** Publishes the migration's parts: from here on a SIGTERM and the metrics see them. */
+    private Started begin(MigrationConfig config, Controls controls, boolean dryRun) {
+        StatusTracker tracker = new StatusTracker(config.table());
+        LiveSettings live = new LiveSettings(controls, key(), redactor);
+        RunnerStatus status = RunnerStatus.following(tracker, client, namespace, name,
+                options.statusInterval(), () -> new StatusReport.Context(dryRun, live.awaitingApproval(),
+                        stoppingForRestart.get() && !live.cancelRequested(), live.refused().orElse(null), redactor));
+        Started s = new Started(tracker, live, status, new ResourceWatch(client, namespace, name), new CompletableFuture<>());
+        started.set(s);
+        return s;
+    }
+
+    private ExitCode recordOutcome(RunnerStatus status, MigrationStatus end, MigrationConfig config) {
+        RunnerStatus.Recorded outcome = status.recordOutcome(end, options.finalStatusDeadline());
+        if (outcome.written()) {
+            LOG.infof("%s: %s: %s", key(), outcome.phase(), outcome.message());
+            if (outcome.phase() == Phase.Succeeded) {
+                dropChangelog(config);
+            }
+        } else {
+            LOG.errorf("%s: %s: %s; could not record it in the SchemaMigration's status within %s", key(),
+                    outcome.phase(), outcome.message(), options.finalStatusDeadline());
+        }
+        return ExitCode.afterRecording(outcome.phase());
     }
 
     private void dropChangelog(MigrationConfig config) {
@@ -384,149 +359,30 @@ public final class Runner {
         }
     }
 
-    /**
-     * The body of a snapshot while the engine runs, or null for the engine's end: that is recorded once the runner
-     * has decided it is one (a lost database is retried instead), by {@link StatusReporter#finish}.
-     */
-    private Map<String, Object> progressBody(MigrationStatus snapshot) {
-        return snapshot.phase().isTerminal() ? null : body(snapshot);
-    }
-
-    private Map<String, Object> body(MigrationStatus snapshot) {
-        Instant done = null;
-        if (snapshot.phase().isTerminal()) {
-            completedAt.compareAndSet(null, Instant.now());
-            done = completedAt.get();
-        }
-        return StatusReport.body(snapshot, context(), done == null ? Instant.now() : done);
-    }
-
-    private StatusReport.Context context() {
-        Controls c = controls;
-        return new StatusReport.Context(dryRun, c != null && c.postponeCutOver(), stoppingForRestart && !deleting,
-                note, redactor);
-    }
-
     /** Records a finished phase without the engine having run. */
-    private void recordFinal(Phase phase, String message) {
-        StatusReporter once = new StatusReporter(client, namespace, name, () -> null, options.statusInterval());
+    private void recordFinished(Phase phase, String message) {
+        StatusReporter once = new StatusReporter(client, namespace, name, Optional::empty, options.statusInterval());
         if (!once.finish(StatusReport.finished(phase, message, redactor, Instant.now()), options.finalStatusDeadline())) {
             LOG.errorf("could not record phase %s in the status of %s", phase, key());
         }
     }
 
-    private SchemaMigration fetch() throws InterruptedException {
+    /** The resource, or null when it does not exist; retried until the startup deadline unless permission lacks. */
+    private SchemaMigration read() throws InterruptedException {
         long deadline = System.nanoTime() + options.startupDeadline().toNanos();
-        long backoff = 500;
-        while (true) {
+        for (int retry = 1; ; retry++) {
             try {
                 return client.resources(SchemaMigration.class).inNamespace(namespace).withName(name).get();
             } catch (KubernetesClientException e) {
-                if (isPermissionProblem(e) || System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > deadline) {
+                Optional<Duration> wait = ApiErrors.isPermissionProblem(e) ? Optional.empty()
+                        : READ_AT_START.delayWithin(retry, Duration.ofNanos(deadline - System.nanoTime()));
+                if (wait.isEmpty()) {
                     throw e;
                 }
-                LOG.warnf("cannot read SchemaMigration %s yet (will retry): %s", key(), describe(e));
-                Thread.sleep(backoff);
-                backoff = Math.min(backoff * 2, 5000);
+                LOG.warnf("cannot read SchemaMigration %s yet (will retry): %s", key(), ApiErrors.describe(e));
+                Thread.sleep(wait.get().toMillis());
             }
         }
-    }
-
-    private SchemaMigration latest() {
-        SharedIndexInformer<SchemaMigration> i = informer;
-        if (i == null) {
-            return null;
-        }
-        List<SchemaMigration> items = i.getStore().list();
-        return items.isEmpty() ? null : items.get(0);
-    }
-
-    /** Runs on the status thread before each periodic write: the informer's view, applied again (idempotent). */
-    private void reapply() {
-        SchemaMigration latest = latest();
-        if (latest != null) {
-            onChange(latest);
-        }
-    }
-
-    private void onChange(SchemaMigration migration) {
-        if (migration.getMetadata().getDeletionTimestamp() != null) {
-            requestCancel("the SchemaMigration is being deleted");
-        }
-        if (migration.getSpec() == null) {
-            return;
-        }
-        synchronized (controlLock) {
-            Controls c = controls;
-            if (c == null) {
-                return;
-            }
-            MigrationSettings.Changes changes = MigrationSettings.apply(migration.getSpec(), c);
-            String problems = changes.problems().isEmpty() ? null
-                    : "ignored: " + String.join("; ", changes.problems()) + "; the previous values stay in effect";
-            boolean noteChanged = !Objects.equals(problems, note);
-            note = problems;
-            if (!changes.applied().isEmpty()) {
-                LOG.infof("%s: applied %s", key(), String.join(", ", changes.applied()));
-            }
-            if (noteChanged && problems != null) {
-                LOG.warnf("%s: %s", key(), redactor.apply(problems));
-            }
-            StatusReporter r = reporter;
-            if (r != null && (!changes.applied().isEmpty() || noteChanged)) {
-                r.poke();
-            }
-        }
-    }
-
-    private void requestCancel(String reason) {
-        if (deleting) {
-            return;
-        }
-        deleting = true;
-        LOG.infof("%s: %s: cancelling the migration (the ghost and changelog tables are dropped, the original is "
-                + "untouched)", key(), reason);
-        Controls c = controls;
-        if (c != null) {
-            c.cancel(reason);
-        }
-        StatusReporter r = reporter;
-        if (r != null) {
-            r.poke();
-        }
-    }
-
-    private final class Watcher implements ResourceEventHandler<SchemaMigration> {
-        @Override
-        public void onAdd(SchemaMigration migration) {
-            onChange(migration);
-        }
-
-        @Override
-        public void onUpdate(SchemaMigration old, SchemaMigration migration) {
-            onChange(migration);
-        }
-
-        @Override
-        public void onDelete(SchemaMigration migration, boolean deletedFinalStateUnknown) {
-            requestCancel("the SchemaMigration was deleted");
-        }
-    }
-
-    /** fabric8's messages often say only "failed."; the cause says why. */
-    static String describe(Throwable e) {
-        StringBuilder out = new StringBuilder(String.valueOf(e.getMessage()));
-        Throwable cause = e.getCause();
-        for (int depth = 0; cause != null && depth < 3; depth++, cause = cause.getCause()) {
-            if (cause.getMessage() != null && !out.toString().contains(cause.getMessage())) {
-                out.append(": ").append(cause.getMessage());
-            }
-        }
-        return out.toString();
-    }
-
-    private static boolean isPermissionProblem(KubernetesClientException e) {
-        return e.getCode() == 401 || e.getCode() == 403;
     }
 
     private String key() {

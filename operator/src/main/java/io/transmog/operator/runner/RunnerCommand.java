@@ -6,7 +6,6 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
 import java.util.logging.Level;
@@ -62,7 +61,7 @@ public final class RunnerCommand {
             target = Target.parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("usage: transmog run <namespace>/<name>: " + e.getMessage());
-            return Runner.EXIT_PERMANENT;
+            return ExitCode.PERMANENT.code();
         }
         LogSetup logs = LogSetup.install(System.err);
         KubernetesClient client = new KubernetesClientBuilder().build();
@@ -71,11 +70,9 @@ public final class RunnerCommand {
         logs.redactWith(runner.redactor());
 
         // Stays installed to the end: a SIGTERM after the run finished (the pod deleted as the runner exits) must
-        // still end the JVM with the run's code, not the JVM's 143.
-        AtomicReference<Integer> finished = new AtomicReference<>();
+        // still end the JVM with the run's code, not the JVM's 143; stop() answers with it then.
         Thread onSigterm = new Thread(() -> {
-            Integer done = finished.get();
-            int code = done != null ? done : runner.stop(SIGTERM_GRACE);
+            int code = runner.stop(SIGTERM_GRACE);
             logs.flush();
             // The runner's code (0 after a recorded cancellation), not the JVM's 143 for SIGTERM; and at once: the
             // migration threads must not go on (the next pod resumes from the checkpoint).
@@ -85,7 +82,6 @@ public final class RunnerCommand {
         Optional<RunnerMetrics> metrics = RunnerMetrics.serve(System.getenv(), target.namespace(), target.name(),
                 runner::snapshot);
         int code = runner.run();
-        finished.set(code);
         metrics.ifPresent(RunnerMetrics::close);
         client.close();
         logs.flush();

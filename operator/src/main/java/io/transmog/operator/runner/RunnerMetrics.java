@@ -114,9 +114,7 @@ public final class RunnerMetrics implements AutoCloseable {
         server.createContext(RunnerJobs.METRICS_PATH, this::handle);
         // With no executor the server handles requests on its one dispatcher thread, which inherits daemon status
         // from the thread that starts it: started from a daemon thread, the endpoint never keeps the JVM alive.
-        Thread starter = new Thread(server::start, "transmog-metrics-start");
-        starter.setDaemon(true);
-        starter.start();
+        Thread starter = DaemonThreads.start("transmog-metrics-start", server::start);
         try {
             starter.join();
         } catch (InterruptedException e) {

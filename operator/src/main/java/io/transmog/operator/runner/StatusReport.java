@@ -51,19 +51,7 @@ public final class StatusReport {
      */
     public static Map<String, Object> body(MigrationStatus s, Context context, Instant completedAt) {
         Phase phase = phase(s, context);
-        Redactor redactor = context.redactor() == null ? Redactor.none() : context.redactor();
-
-        String message;
-        if (context.stoppingForRestart() && !phase.isFinished()) {
-            message = String.format(STOPPED_FOR_RESTART, s.phase());
-        } else if (phase == Phase.AwaitingCutOver && context.awaitingApproval()) {
-            message = AWAITING_APPROVAL;
-        } else {
-            message = s.message() == null || s.message().isBlank() ? phase.name() : s.message();
-        }
-        if (context.note() != null && !phase.isFinished()) {
-            message = message + " (" + context.note() + ")";
-        }
+        Redactor redactor = redactor(context);
 
         Map<String, Object> progress = new LinkedHashMap<>();
         progress.put("rowsCopied", s.rowsCopied());
@@ -84,7 +72,7 @@ public final class StatusReport {
 
         Map<String, Object> status = new LinkedHashMap<>();
         status.put("phase", phase.name());
-        status.put("message", redactor.apply(message));
+        status.put("message", message(s, context));
         status.put("progress", progress);
         status.put("cutOver", cutOver);
         if (context.dryRun() && s.plan() != null) {
@@ -94,6 +82,27 @@ public final class StatusReport {
             status.put("completedAt", completedAt.truncatedTo(ChronoUnit.SECONDS).toString());
         }
         return Map.of("status", status);
+    }
+
+    /** The message the resource shows for this snapshot, redacted. */
+    public static String message(MigrationStatus s, Context context) {
+        Phase phase = phase(s, context);
+        String message;
+        if (context.stoppingForRestart() && !phase.isFinished()) {
+            message = String.format(STOPPED_FOR_RESTART, s.phase());
+        } else if (phase == Phase.AwaitingCutOver && context.awaitingApproval()) {
+            message = AWAITING_APPROVAL;
+        } else {
+            message = s.message() == null || s.message().isBlank() ? phase.name() : s.message();
+        }
+        if (context.note() != null && !phase.isFinished()) {
+            message = message + " (" + context.note() + ")";
+        }
+        return redactor(context).apply(message);
+    }
+
+    private static Redactor redactor(Context context) {
+        return context.redactor() == null ? Redactor.none() : context.redactor();
     }
 
     /** The body of a finished phase recorded without the engine having run (invalid spec, deleted before start). */

@@ -7,6 +7,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
@@ -41,11 +42,12 @@ import io.transmog.operator.status.StatusApply;
 final class StatusReporter {
 
     private static final Logger LOG = Logger.getLogger(StatusReporter.class);
+    private static final Backoff FINAL_WRITE = new Backoff(Duration.ofMillis(250), Duration.ofSeconds(5));
 
     private final KubernetesClient client;
     private final String namespace;
     private final String name;
-    private final Supplier<Map<String, Object>> fresh;
+    private final Supplier<Optional<Map<String, Object>>> fresh;
     private final Duration interval;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -62,10 +64,10 @@ final class StatusReporter {
     };
 
     /**
-     * @param fresh builds the body of the current state (called on the reporter's thread)
+     * @param fresh builds the body of the current state, if there is one to write (called on the reporter's thread)
      */
-    StatusReporter(KubernetesClient client, String namespace, String name, Supplier<Map<String, Object>> fresh,
-            Duration interval) {
+    StatusReporter(KubernetesClient client, String namespace, String name,
+            Supplier<Optional<Map<String, Object>>> fresh, Duration interval) {
         this.client = client;
         this.namespace = namespace;
         this.name = name;
@@ -100,9 +102,7 @@ final class StatusReporter {
     }
 
     void start() {
-        thread = new Thread(this::loop, "transmog-status");
-        thread.setDaemon(true);
-        thread.start();
+        thread = DaemonThreads.start("transmog-status", this::loop);
     }
 
     /** True once the API server refused a write because another field manager now owns the phase. */
@@ -156,7 +156,7 @@ final class StatusReporter {
 
     private void flush() {
         sendQueuedPhaseChanges();
-        Map<String, Object> now = null;
+        Optional<Map<String, Object>> now = Optional.empty();
         lock.lock();
         try {
             if (phaseChanges.isEmpty()) {
@@ -165,9 +165,7 @@ final class StatusReporter {
         } finally {
             lock.unlock();
         }
-        if (now != null) {
-            send(now);
-        }
+        now.ifPresent(this::send);
     }
 
     /**
@@ -188,24 +186,23 @@ final class StatusReporter {
         }
         sendQueuedPhaseChanges();
         long end = System.nanoTime() + deadline.toNanos();
-        long backoff = 250;
-        while (true) {
+        for (int retry = 1; ; retry++) {
             if (send(last) || gone) {
                 return true;
             }
             if (superseded) {
                 return false;
             }
-            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(backoff) > end) {
+            Optional<Duration> wait = FINAL_WRITE.delayWithin(retry, Duration.ofNanos(end - System.nanoTime()));
+            if (wait.isEmpty()) {
                 return false;
             }
             try {
-                Thread.sleep(backoff);
+                Thread.sleep(wait.get().toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
             }
-            backoff = Math.min(backoff * 2, 5000);
         }
     }
 
@@ -243,12 +240,12 @@ final class StatusReporter {
             if (e.getCode() == 409) {
                 superseded = true;
                 LOG.warnf("the status of %s/%s is no longer the runner's to write (the operator has recorded the "
-                        + "Job's end): %s", namespace, name, Runner.describe(e));
+                        + "Job's end): %s", namespace, name, ApiErrors.describe(e));
                 return false;
             }
             if (failuresInARow++ == 0 || failuresInARow % 30 == 0) {
                 LOG.warnf("cannot write the status of %s/%s (%d time(s) in a row; will retry): %s", namespace, name,
-                        failuresInARow, Runner.describe(e));
+                        failuresInARow, ApiErrors.describe(e));
             }
             return false;
         } catch (RuntimeException e) {

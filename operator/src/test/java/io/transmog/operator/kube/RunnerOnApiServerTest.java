@@ -41,6 +41,7 @@ import io.transmog.operator.status.StatusApply;
 import io.transmog.operator.model.SchemaMigrationSpec;
 import io.transmog.operator.model.SecretReference;
 import io.transmog.operator.model.ThrottleSpec;
+import io.transmog.operator.runner.ExitCode;
 import io.transmog.operator.runner.MigrationSettings;
 import io.transmog.operator.runner.Runner;
 
@@ -299,7 +300,7 @@ class RunnerOnApiServerTest extends KubeTestSupport {
         Job job = awaitJobFinished(env.ns, "Failed");
         assertThat(job.getStatus().getConditions()).anySatisfy(c -> assertThat(c.getReason()).isEqualTo("PodFailurePolicy"));
         assertThat(node.pods(env.ns, job.getMetadata().getName())).singleElement()
-                .satisfies(pod -> assertThat(pod.exitCode).isEqualTo(Runner.EXIT_PERMANENT));
+                .satisfies(pod -> assertThat(pod.exitCode).isEqualTo(ExitCode.PERMANENT.code()));
         await().atMost(TIMEOUT).until(() -> condition(get(env.ns, "m"), "Stalled").startsWith("True/"));
         // The runner's message stays: the operator does not overwrite a finished phase.
         assertThat(get(env.ns, "m").getStatus().getMessage()).contains("no_such_table");

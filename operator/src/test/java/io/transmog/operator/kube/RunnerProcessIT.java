@@ -37,7 +37,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.reconciler.RunnerJobs;
-import io.transmog.operator.runner.Runner;
+import io.transmog.operator.runner.ExitCode;
 
 /**
  * {@code transmog run ns/name} as the image runs it: the image's launcher (src/main/docker/transmog) starting the
@@ -101,7 +101,7 @@ class RunnerProcessIT {
         first.process.destroy(); // SIGTERM
         assertThat(first.process.waitFor(30, TimeUnit.SECONDS)).as("exits within the grace period").isTrue();
         assertThat(first.process.exitValue()).as("a stop, not a failure: " + first.log())
-                .isEqualTo(Runner.EXIT_STOPPED);
+                .isEqualTo(ExitCode.STOPPED.code());
         SchemaMigration stopped = get(ns, "m");
         assertThat(stopped.getStatus().getPhase()).as("not finished: the phase it stopped in").isEqualTo(Phase.Paused);
         assertThat(stopped.getStatus().getMessage()).contains("SIGTERM").contains("resumes");
@@ -181,7 +181,7 @@ class RunnerProcessIT {
 
         RunnerProcess badArgument = RunnerProcess.start("not-a-target", token(ns));
         assertThat(badArgument.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(badArgument.process.exitValue()).as("usage error: not retried").isEqualTo(Runner.EXIT_PERMANENT);
+        assertThat(badArgument.process.exitValue()).as("usage error: not retried").isEqualTo(ExitCode.PERMANENT.code());
         assertThat(badArgument.log()).contains("usage: transmog run <namespace>/<name>");
 
         RunnerProcess missing = RunnerProcess.start(ns, "gone", token(ns));
@@ -192,7 +192,7 @@ class RunnerProcessIT {
         // A runner only sees its own namespace (RoleBinding, not ClusterRoleBinding).
         RunnerProcess forbidden = RunnerProcess.start(other, "m", token(ns));
         assertThat(forbidden.process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(forbidden.process.exitValue()).isEqualTo(Runner.EXIT_PERMANENT);
+        assertThat(forbidden.process.exitValue()).isEqualTo(ExitCode.PERMANENT.code());
         assertThat(forbidden.log()).contains("forbidden");
         assertThat(get(other, "m").getStatus()).isNull();
     }

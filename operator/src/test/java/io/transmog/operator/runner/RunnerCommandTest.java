@@ -22,6 +22,6 @@ class RunnerCommandTest {
 
     @Test
     void aUsageErrorIsAPermanentFailure() {
-        assertThat(RunnerCommand.execute(new String[] { "nope" })).isEqualTo(Runner.EXIT_PERMANENT);
+        assertThat(RunnerCommand.execute(new String[] { "nope" })).isEqualTo(ExitCode.PERMANENT.code());
     }
 }
