@@ -4,6 +4,7 @@
 --   Failed                     -> Degraded
 --   anything else, or no phase -> Progressing
 -- Install: see argocd-cm.yaml beside this file (the same script, inlined).
+-- Runs in Argo CD's default sandbox: base, table, package only (no useOpenLibs needed).
 local hs = {}
 local phase = nil
 local detail = nil
@@ -26,8 +27,10 @@ local message = phase
 if message == nil then
   message = "waiting for the transmog operator"
 end
+-- Argo CD opens no math (nor string) library for health scripts: "p - p % 1" is math.floor(p) for p >= 0.
 if phase == "Copying" and obj.status.progress ~= nil and obj.status.progress.percent ~= nil then
-  message = message .. " " .. tostring(math.floor(obj.status.progress.percent)) .. "%"
+  local percent = obj.status.progress.percent
+  message = message .. " " .. tostring(percent - percent % 1) .. "%"
 end
 if detail ~= nil and detail ~= "" then
   message = message .. ": " .. detail

@@ -333,107 +333,9 @@ public final class SqlBuilder {
     // ---------------------------------------------------------------------------------
     // Verification before cut-over (verify.ChecksumVerifier): checksums of ranges of the
     // chunking key on the original (alias o) and the ghost table (alias g), and re-copying
-    // of ranges that differ. A null range bound is open. Fully qualified types keep this
-    // section self-contained.
+    // of ranges that differ. A null range bound is open. How columns and key columns are
+    // projected between the two tables' types is VerifyProjection's.
     // ---------------------------------------------------------------------------------
-
-    /**
-     * Expressions rendering one copied column so that equal data gives equal bytes on both
-     * tables: {@code {on o, on g}}. Where the ALTER changes the column's type, the original
-     * is projected through the ghost's type the way the copy's assignment converts it.
-     * Null when no exact projection exists (the column cannot be verified).
-     */
-    public static String[] checksumProjection(io.transmog.engine.inspect.ColumnInfo original,
-                                              io.transmog.engine.inspect.ColumnInfo ghost) {
-        String o = "o." + Identifiers.quote(original.name());
-        String g = "g." + Identifiers.quote(ghost.name());
-        String from = verifyFamily(original);
-        String to = verifyFamily(ghost);
-        if (!safeCharset(original) || !safeCharset(ghost)) {
-            return null;
-        }
-        if (original.columnType().equalsIgnoreCase(ghost.columnType()) && sameCollation(original, ghost)) {
-            return switch (from) {
-                // The shortest text that reads back as the same double: exact, unlike FLOAT's 6 digits.
-                case "float" -> new String[] {"CAST(" + o + " AS DOUBLE)", "CAST(" + g + " AS DOUBLE)"};
-                case "bit", "enum", "set" -> new String[] {o + "+0", g + "+0"};
-                // The instant itself, whatever the session's time zone (and its DST folds).
-                case "timestamp" -> new String[] {"UNIX_TIMESTAMP(" + o + ")", "UNIX_TIMESTAMP(" + g + ")"};
-                default -> new String[] {o, g};
-            };
-        }
-        String projected = switch (to) {
-            case "int" -> "int".equals(from) ? o : null;
-            case "decimal" -> "int".equals(from) || "decimal".equals(from)
-                    ? "CAST(" + o + " AS DECIMAL(" + typeArguments(ghost, "10,0") + "))" : null;
-            case "float" -> "float".equals(from) && !ghost.columnType().contains("(")
-                    && ("double".equals(ghost.dataType()) || "float".equals(original.dataType()))
-                    ? "CAST(" + o + " AS DOUBLE)" : null;
-            case "text" -> switch (from) {
-                case "text", "enum", "set", "int", "decimal" -> asGhostText(o, original, ghost);
-                default -> null;
-            };
-            case "binary" -> "text".equals(from) || "binary".equals(from)
-                    ? ("binary".equals(ghost.dataType()) ? "CAST(" + o + " AS BINARY(" + ghost.fixedBinaryLength() + "))" : o)
-                    : null;
-            case "enum" -> "enum".equals(from) ? enumAsGhostIndex(o, original, ghost) : null;
-            case "set" -> "set".equals(from) ? setAsGhostMask(o, original, ghost) : null;
-            case "bit" -> "bit".equals(from) ? o + "+0" : null;
-            case "date" -> switch (from) {
-                case "datetime", "timestamp" -> "CAST(" + o + " AS DATE)";
-                default -> null;
-            };
-            case "datetime" -> switch (from) {
-                case "date", "datetime", "timestamp" -> "CAST(" + o + " AS DATETIME(" + typeArguments(ghost, "0") + "))";
-                default -> null;
-            };
-            case "timestamp" -> switch (from) {
-                case "date", "datetime" -> "CAST(" + o + " AS DATETIME(" + typeArguments(ghost, "0") + "))";
-                // A lower precision truncates, as the copy's assignment does.
-                case "timestamp" -> "CAST(TRUNCATE(UNIX_TIMESTAMP(" + o + "), " + typeArguments(ghost, "0") + ") AS DECIMAL(24,6))";
-                default -> null;
-            };
-            case "time" -> "time".equals(from) ? "CAST(" + o + " AS TIME(" + typeArguments(ghost, "0") + "))" : null;
-            default -> null;
-        };
-        if (projected == null) {
-            return null;
-        }
-        String onGhost = switch (to) {
-            case "float" -> "CAST(" + g + " AS DOUBLE)";
-            case "enum", "set", "bit" -> g + "+0";
-            case "timestamp" -> "timestamp".equals(from) ? "CAST(UNIX_TIMESTAMP(" + g + ") AS DECIMAL(24,6))" : g;
-            default -> g;
-        };
-        return new String[] {projected, onGhost};
-    }
-
-    /**
-     * Null when a range of the original's chunking key, compared with the ghost's key
-     * columns, selects exactly the ghost rows copied from that range (the ALTER keeps the
-     * key's order); otherwise why not, and ghost rows must be found by joining on the key.
-     */
-    public String ghostKeyOrderDifference() {
-        for (KeyColumn column : key) {
-            String problem = ghostKeyOrderProblem(column);
-            if (problem != null) {
-                return problem;
-            }
-        }
-        return null;
-    }
-
-    /** Null when every ghost key column can be matched to the original's by an indexed join; otherwise why not. */
-    public String ghostKeyJoinProblem() {
-        for (KeyColumn column : key) {
-            if (ghostKeyJoin(column) == null || originalKeyFromGhost(column, false) == null) {
-                return "chunking key column " + Identifiers.quote(column.original().name()) + " changes from "
-                        + column.original().columnType() + " to " + column.ghost().columnType()
-                        + ", which has no exact mapping between the two tables";
-            }
-        }
-        return null;
-    }
 
     /** COUNT, and two 64-bit halves of the XOR of every row's hash, over a range of the original. */
     public BoundStatement checksumOriginalRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> originalTerms) {
@@ -464,9 +366,11 @@ public final class SqlBuilder {
 
     /** Keys (in the original's canonical form, see KeyColumn) of ghost rows that have no row in the original. */
     public String ghostKeysMissingFromOriginal() {
-        String select = key.stream().map(k -> originalKeyFromGhost(k, true)).collect(Collectors.joining(", "));
+        String select = key.stream().map(k -> VerifyProjection.originalKeyFromGhost(k, true).orElseThrow())
+                .collect(Collectors.joining(", "));
         String sameKey = key.stream()
-                .map(k -> "o." + Identifiers.quote(k.original().name()) + " = " + originalKeyFromGhost(k, false))
+                .map(k -> "o." + Identifiers.quote(k.original().name()) + " = "
+                        + VerifyProjection.originalKeyFromGhost(k, false).orElseThrow())
                 .collect(Collectors.joining(" AND "));
         return "SELECT " + select + " FROM " + names.qualifiedGhost() + " g WHERE NOT EXISTS (SELECT 1 FROM "
                 + names.qualifiedOriginal() + " o" + keyIndexHint + " WHERE " + sameKey + ")";
@@ -529,7 +433,7 @@ public final class SqlBuilder {
         return conditions.isEmpty() ? "TRUE" : String.join(" AND ", conditions);
     }
 
-    /** {@link #comparison} on the ghost's key columns; only valid when {@link #ghostKeyOrderDifference()} is null. */
+    /** {@link #comparison} on the ghost's key columns; only valid when {@link VerifyProjection#keyOrderDifference} finds none. */
     private String ghostComparison(KeyTuple tuple, String op, String qualifier, List<Binding> bindings) {
         String strict = op.substring(0, 1);
         List<String> disjuncts = new ArrayList<>();
@@ -556,198 +460,11 @@ public final class SqlBuilder {
         return qualifier + Identifiers.quote(column.ghost().name()) + " " + op + " " + placeholder;
     }
 
+    /** Only valid when {@link VerifyProjection#keyJoinProblem} finds none. */
     private String ghostJoinCondition(String ghostQualifier) {
         return key.stream()
-                .map(k -> ghostQualifier + Identifiers.quote(k.ghost().name()) + " = " + ghostKeyJoin(k))
+                .map(k -> ghostQualifier + Identifiers.quote(k.ghost().name()) + " = "
+                        + VerifyProjection.ghostKeyFromOriginal(k).orElseThrow())
                 .collect(Collectors.joining(" AND "));
-    }
-
-    /** The ghost's value of the key column, computed from the original's row (o): an indexed lookup in the ghost. */
-    private static String ghostKeyJoin(KeyColumn column) {
-        io.transmog.engine.inspect.ColumnInfo original = column.original();
-        io.transmog.engine.inspect.ColumnInfo ghost = column.ghost();
-        String o = "o." + Identifiers.quote(original.name());
-        String from = verifyFamily(original);
-        String to = verifyFamily(ghost);
-        if (!safeCharset(original) || !safeCharset(ghost)) {
-            return null;
-        }
-        return switch (column.kind()) {
-            // Member numbers, not names: an ENUM compared with a string compares the names.
-            case ENUM -> "enum".equals(to) ? "(" + enumAsGhostIndex(o, original, ghost) + ")+0" : null;
-            case SET -> "set".equals(to) ? "(" + setAsGhostMask(o, original, ghost) + ")+0" : null;
-            case TEXT -> switch (to) {
-                case "text" -> sameCollation(original, ghost) ? o
-                        : (original.charset().equalsIgnoreCase(ghost.charset()) ? o : "CONVERT(" + o + " USING " + ghost.charset() + ")")
-                          + " COLLATE " + ghost.collation();
-                case "binary" -> "binary".equals(ghost.dataType()) ? "CAST(" + o + " AS BINARY(" + ghost.fixedBinaryLength() + "))"
-                        : "CAST(" + o + " AS BINARY)";
-                default -> null;
-            };
-            case BINARY -> "binary".equals(to)
-                    ? ("binary".equals(ghost.dataType()) ? "CAST(" + o + " AS BINARY(" + ghost.fixedBinaryLength() + "))" : o)
-                    : null;
-            case INTEGER -> "int".equals(to) || "decimal".equals(to) ? o : null;
-            case DECIMAL -> "decimal".equals(to) ? o : null;
-            case FLOATING -> "float".equals(to) ? o : null;
-            case TEMPORAL -> switch (to) {
-                case "date", "datetime", "timestamp" -> "time".equals(from) ? null : o;
-                case "time" -> "time".equals(from) ? o : null;
-                default -> null;
-            };
-            case YEAR -> "year".equals(to) ? o : null;
-            case BIT -> "bit".equals(to) ? o : null;
-        };
-    }
-
-    /**
-     * The original's value of the key column computed from the ghost's row (g): in the
-     * canonical form KeyColumn reads ({@code select}), or comparable with the original's
-     * column. Null where the ghost's value does not determine it.
-     */
-    private static String originalKeyFromGhost(KeyColumn column, boolean select) {
-        io.transmog.engine.inspect.ColumnInfo original = column.original();
-        io.transmog.engine.inspect.ColumnInfo ghost = column.ghost();
-        String g = "g." + Identifiers.quote(ghost.name());
-        if (!safeCharset(original) || !safeCharset(ghost)) {
-            return null;
-        }
-        return switch (column.kind()) {
-            case ENUM -> "enum".equals(verifyFamily(ghost)) ? "(" + enumAsGhostIndex(g, ghost, original) + ")+0" : null;
-            case SET -> "set".equals(verifyFamily(ghost)) ? "(" + setAsGhostMask(g, ghost, original) + ")+0" : null;
-            case TEXT -> select ? "CAST(CONVERT(" + g + " USING " + original.charset() + ") AS BINARY)"
-                    : "CONVERT(" + g + " USING " + original.charset() + ") COLLATE " + original.collation();
-            // Zero padding added by a wider BINARY cannot be told from data of a VARBINARY.
-            case BINARY -> !"binary".equals(ghost.dataType()) || ghost.fixedBinaryLength() == original.fixedBinaryLength() ? g
-                    : "binary".equals(original.dataType()) ? "CAST(LEFT(" + g + ", " + original.fixedBinaryLength() + ") AS BINARY("
-                      + original.fixedBinaryLength() + "))" : null;
-            case BIT -> select ? g + "+0" : g;
-            default -> ghostKeyJoin(column) == null ? null : g;
-        };
-    }
-
-    private static String ghostKeyOrderProblem(KeyColumn column) {
-        io.transmog.engine.inspect.ColumnInfo original = column.original();
-        io.transmog.engine.inspect.ColumnInfo ghost = column.ghost();
-        String why = "chunking key column " + Identifiers.quote(original.name()) + " changes from " + original.columnType()
-                + (original.collation() == null ? "" : " " + original.collation()) + " to " + ghost.columnType()
-                + (ghost.collation() == null ? "" : " " + ghost.collation());
-        if (column.kind() == KeyColumn.Kind.ENUM || column.kind() == KeyColumn.Kind.SET) {
-            // Ranges of member numbers are not range-optimised; the join looks rows up by equality.
-            return "chunking key column " + Identifiers.quote(original.name()) + " is an ENUM or SET";
-        }
-        if (original.columnType().equalsIgnoreCase(ghost.columnType()) && sameCollation(original, ghost)) {
-            return null;
-        }
-        String from = verifyFamily(original);
-        String to = verifyFamily(ghost);
-        boolean keepsOrder = switch (from) {
-            case "int" -> "int".equals(to) || "decimal".equals(to);
-            case "decimal" -> "decimal".equals(to) && decimalScale(ghost) >= decimalScale(original);
-            case "text" -> "text".equals(to) && sameCollation(original, ghost);
-            case "binary" -> "binary".equals(to) && (!"binary".equals(ghost.dataType())
-                    || "binary".equals(original.dataType()) && ghost.fixedBinaryLength() >= original.fixedBinaryLength());
-            case "date" -> "date".equals(to) || "datetime".equals(to) || "timestamp".equals(to);
-            case "datetime", "timestamp" -> ("datetime".equals(to) || "timestamp".equals(to))
-                    && Integer.parseInt(typeArguments(ghost, "0")) >= Integer.parseInt(typeArguments(original, "0"));
-            case "time" -> "time".equals(to) && Integer.parseInt(typeArguments(ghost, "0")) >= Integer.parseInt(typeArguments(original, "0"));
-            case "bit", "year" -> from.equals(to);
-            default -> false;
-        };
-        return keepsOrder ? null : why;
-    }
-
-    /** Type families whose conversions the verification knows. */
-    private static String verifyFamily(io.transmog.engine.inspect.ColumnInfo column) {
-        return switch (column.dataType()) {
-            case "tinyint", "smallint", "mediumint", "int", "integer", "bigint" -> "int";
-            case "decimal", "numeric" -> "decimal";
-            case "float", "double", "real" -> "float";
-            case "char", "varchar", "tinytext", "text", "mediumtext", "longtext" -> column.isTextual() ? "text" : "binary";
-            case "binary", "varbinary", "tinyblob", "blob", "mediumblob", "longblob" -> "binary";
-            case "enum", "set", "bit", "date", "datetime", "timestamp", "time", "year" -> column.dataType();
-            default -> "other";
-        };
-    }
-
-    private static boolean sameCollation(io.transmog.engine.inspect.ColumnInfo a, io.transmog.engine.inspect.ColumnInfo b) {
-        return a.collation() == null ? b.collation() == null : a.collation().equalsIgnoreCase(b.collation());
-    }
-
-    /** Character set and collation names go into SQL text: only plain names pass. */
-    private static boolean safeCharset(io.transmog.engine.inspect.ColumnInfo column) {
-        return (column.charset() == null || column.charset().matches("[A-Za-z0-9_]+"))
-                && (column.collation() == null || column.collation().matches("[A-Za-z0-9_]+"));
-    }
-
-    /** The digits inside the type's parentheses ("12,2" of decimal(12,2) unsigned), or {@code absent}. */
-    private static String typeArguments(io.transmog.engine.inspect.ColumnInfo column, String absent) {
-        java.util.regex.Matcher matcher = java.util.regex.Pattern.compile("^[a-z]+\\(([0-9]+(?:,[0-9]+)?)\\)")
-                .matcher(column.columnType().toLowerCase(java.util.Locale.ROOT));
-        return matcher.find() ? matcher.group(1) : absent;
-    }
-
-    private static int decimalScale(io.transmog.engine.inspect.ColumnInfo column) {
-        if (!"decimal".equals(verifyFamily(column))) {
-            return 0;
-        }
-        String arguments = typeArguments(column, "10,0");
-        int comma = arguments.indexOf(',');
-        return comma < 0 ? 0 : Integer.parseInt(arguments.substring(comma + 1));
-    }
-
-    private static String asGhostText(String expression, io.transmog.engine.inspect.ColumnInfo original,
-                                      io.transmog.engine.inspect.ColumnInfo ghost) {
-        String converted = original.isTextual() && original.charset().equalsIgnoreCase(ghost.charset())
-                ? expression : "CONVERT(" + expression + " USING " + ghost.charset() + ")";
-        // CHAR drops trailing spaces: a VARCHAR's 'a ' is copied as 'a'.
-        return "char".equals(ghost.dataType()) && !"char".equals(original.dataType())
-                ? "TRIM(TRAILING ' ' FROM " + converted + ")" : converted;
-    }
-
-    /** The ENUM's member number in {@code to}'s member list, matched by name (-1 where {@code to} lacks it). */
-    private static String enumAsGhostIndex(String expression, io.transmog.engine.inspect.ColumnInfo from,
-                                           io.transmog.engine.inspect.ColumnInfo to) {
-        List<String> fromMembers = from.members();
-        List<String> toMembers = to.members();
-        if (fromMembers.equals(toMembers)) {
-            return expression + "+0";
-        }
-        StringBuilder elt = new StringBuilder("ELT(" + expression + "+1, 0");
-        for (String member : fromMembers) {
-            elt.append(", ").append(memberIndex(toMembers, member));
-        }
-        return elt.append(")").toString();
-    }
-
-    /** The SET's bit mask over {@code to}'s member list, matched by name. */
-    private static String setAsGhostMask(String expression, io.transmog.engine.inspect.ColumnInfo from,
-                                         io.transmog.engine.inspect.ColumnInfo to) {
-        List<String> fromMembers = from.members();
-        List<String> toMembers = to.members();
-        if (toMembers.size() >= fromMembers.size() && toMembers.subList(0, fromMembers.size()).equals(fromMembers)) {
-            return expression + "+0";
-        }
-        List<String> bits = new ArrayList<>();
-        for (int i = 0; i < fromMembers.size(); i++) {
-            int target = memberIndex(toMembers, fromMembers.get(i));
-            // A member the target lacks lands beyond its bits, so it never matches.
-            int shift = target > 0 ? target - 1 : 63;
-            bits.add("(((" + expression + "+0 >> " + i + ") & 1) << " + shift + ")");
-        }
-        return bits.isEmpty() ? "(" + expression + "+0)" : "(" + String.join(" | ", bits) + ")";
-    }
-
-    private static int memberIndex(List<String> members, String member) {
-        int exact = members.indexOf(member);
-        if (exact >= 0) {
-            return exact + 1;
-        }
-        for (int i = 0; i < members.size(); i++) {
-            if (members.get(i).equalsIgnoreCase(member)) {
-                return i + 1;
-            }
-        }
-        return -1;
     }
 }

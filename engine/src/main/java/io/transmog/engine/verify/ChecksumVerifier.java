@@ -13,6 +13,7 @@ import io.transmog.engine.sql.KeyColumn;
 import io.transmog.engine.sql.KeyQueries;
 import io.transmog.engine.sql.KeyTuple;
 import io.transmog.engine.sql.SqlBuilder;
+import io.transmog.engine.sql.VerifyProjection;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,19 +78,20 @@ public final class ChecksumVerifier {
         this.sql = sql;
         this.chunkSize = chunkSize;
         this.key = plan.keyColumns();
-        this.keyOrderDifference = sql.ghostKeyOrderDifference();
-        this.unsupported = keyOrderDifference == null ? null : sql.ghostKeyJoinProblem();
+        this.keyOrderDifference = VerifyProjection.keyOrderDifference(key).orElse(null);
+        this.unsupported = keyOrderDifference == null ? null : VerifyProjection.keyJoinProblem(key).orElse(null);
         for (ColumnPair pair : plan.copiedColumns()) {
             ColumnInfo original = plan.original().requireColumn(pair.original());
             ColumnInfo ghost = plan.ghost().requireColumn(pair.ghost());
-            String[] projection = unsupported == null ? SqlBuilder.checksumProjection(original, ghost) : null;
-            if (projection == null) {
+            Optional<VerifyProjection.Projection> projection = unsupported == null
+                    ? VerifyProjection.checksum(original, ghost) : Optional.empty();
+            if (projection.isEmpty()) {
                 unverified.add(describe(pair) + ": " + (unsupported != null ? unsupported
                         : "its type changes from " + typeOf(original) + " to " + typeOf(ghost)
                           + ", which has no exact SQL projection to compare by"));
             } else {
-                originalTerms.add(projection[0]);
-                ghostTerms.add(projection[1]);
+                originalTerms.add(projection.get().onOriginal());
+                ghostTerms.add(projection.get().onGhost());
             }
         }
         if (unsupported != null) {
