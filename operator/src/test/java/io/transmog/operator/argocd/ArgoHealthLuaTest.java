@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.transmog.operator.GoTools;
 import io.transmog.operator.TestPaths;
 import io.transmog.operator.model.Phase;
 
@@ -31,8 +32,6 @@ import io.transmog.operator.model.Phase;
  */
 class ArgoHealthLuaTest {
 
-    private static final Path ARGO_HEALTH = Path.of(System.getenv().getOrDefault("TRANSMOG_GO_TOOLS_DIR",
-            Path.of(System.getProperty("user.home"), ".cache", "transmog", "tools").toString()), "argo-health");
 
     private static final Map<Phase, String> EXPECTED = new EnumMap<>(Map.of(
             Phase.Succeeded, "Healthy", Phase.Validated, "Healthy",
@@ -180,24 +179,12 @@ class ArgoHealthLuaTest {
     /** Argo CD's health ({status, message}) of each object, in order. */
     private static List<Map<String, String>> healthOf(Path script, boolean openLibs, List<Map<String, Object>> objects)
             throws IOException, InterruptedException {
-        assertThat(ARGO_HEALTH).as("argo-health is built by scripts/provision-go-tools.sh (make kube-deps)").isExecutable();
-        List<String> command = new ArrayList<>(List.of(ARGO_HEALTH.toString()));
-        if (openLibs) {
-            command.add("-use-open-libs");
-        }
-        command.add(script.toString());
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        StringBuilder input = new StringBuilder();
+        List<String> json = new ArrayList<>();
         for (Map<String, Object> object : objects) {
-            input.append(Serialization.jsonMapper().writeValueAsString(object)).append('\n');
+            json.add(Serialization.jsonMapper().writeValueAsString(object));
         }
-        process.getOutputStream().write(input.toString().getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().close();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(out).isZero();
-        List<String> lines = out.lines().toList();
-        assertThat(lines).as(out).hasSize(objects.size());
+        List<String> lines = GoTools.answerPerLine("argo-health",
+                openLibs ? List.of("-use-open-libs", script.toString()) : List.of(script.toString()), json);
         List<Map<String, String>> results = new ArrayList<>();
         for (String line : lines) {
             @SuppressWarnings("unchecked")

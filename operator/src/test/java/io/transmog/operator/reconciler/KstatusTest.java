@@ -3,19 +3,16 @@ package io.transmog.operator.reconciler;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.Test;
 
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.transmog.operator.GoTools;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationStatus;
@@ -76,18 +73,6 @@ class KstatusTest {
 
     /** One line per object: "<status>\t<message>". */
     private static List<String> kstatus(List<String> objects) throws IOException, InterruptedException {
-        Path binary = Path.of(System.getenv().getOrDefault("TRANSMOG_GO_TOOLS_DIR",
-                Path.of(System.getProperty("user.home"), ".cache", "transmog", "tools").toString()), "kstatus");
-        assertThat(binary).as("kstatus is built by scripts/provision-go-tools.sh (make kube-deps)").isExecutable();
-        Process process = new ProcessBuilder(binary.toString()).redirectErrorStream(true).start();
-        process.getOutputStream().write((String.join("\n", objects.stream()
-                .map(json -> json.replace("\n", "")).toList()) + "\n").getBytes(StandardCharsets.UTF_8));
-        process.getOutputStream().close();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(process.exitValue()).as(out).isZero();
-        List<String> lines = out.lines().toList();
-        assertThat(lines).as(out).hasSize(objects.size());
-        return lines;
+        return GoTools.answerPerLine("kstatus", List.of(), objects);
     }
 }
