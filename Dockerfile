@@ -19,10 +19,11 @@ LABEL org.opencontainers.image.title="transmog" \
       org.opencontainers.image.description="Online MySQL/MariaDB schema changes as Kubernetes resources"
 COPY --from=build /out/ /opt/transmog/
 COPY --from=build /src/operator/src/main/docker/transmog /usr/local/bin/transmog
+# Each command's JVM options (the entry point reads them unless JAVA_OPTS is set).
+COPY scripts/lib/runner-jvm-options scripts/lib/cli-jvm-options /opt/transmog/jvm/
 RUN chmod 0755 /usr/local/bin/transmog && chmod -R a+rX /opt/transmog
 # Numeric non-root user: works with runAsNonRoot and a read-only root filesystem (only /tmp is written).
-ENV HOME=/tmp \
-    JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
+ENV HOME=/tmp
 USER 10001:10001
 EXPOSE 8080
 ENTRYPOINT ["/usr/local/bin/transmog"]

@@ -96,6 +96,8 @@ rm -rf "$STAGE"; mkdir -p "$STAGE/app/opt/transmog" "$STAGE/app/usr/local/bin"
 cp -r "$APP" "$STAGE/app/opt/transmog/operator"
 cp "$CLI" "$STAGE/app/opt/transmog/transmog-cli.jar"
 install -m 0755 "$ROOT/operator/src/main/docker/transmog" "$STAGE/app/usr/local/bin/transmog"
+mkdir -p "$STAGE/app/opt/transmog/jvm"
+cp "$ROOT/scripts/lib/runner-jvm-options" "$ROOT/scripts/lib/cli-jvm-options" "$STAGE/app/opt/transmog/jvm/"
 chmod -R a+rX "$STAGE/app/opt/transmog"
 
 # ---- the run configuration: the Dockerfile's final stage, plus what its base image sets (PATH, JAVA_HOME)

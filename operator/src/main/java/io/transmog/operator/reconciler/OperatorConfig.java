@@ -31,10 +31,19 @@ public interface OperatorConfig {
     @WithDefault("100m")
     String runnerCpuRequest();
 
-    @WithDefault("256Mi")
+    /**
+     * Memory request of runner pods unless spec.runner.resources sets their resources: the runner's peak memory use
+     * over a 1M-row migration on a real node (132 MiB by its cgroup, LocalNodeIT; README "The runner pod") with
+     * some room.
+     */
+    @WithDefault("160Mi")
     String runnerMemoryRequest();
 
-    @WithDefault("512Mi")
+    /**
+     * Memory limit of runner pods unless spec.runner.resources sets their resources. The runner's JVM takes half
+     * of it as its heap limit (the image's runner-jvm-options), so a larger limit also gives it a larger heap.
+     */
+    @WithDefault("256Mi")
     String runnerMemoryLimit();
 
     /**

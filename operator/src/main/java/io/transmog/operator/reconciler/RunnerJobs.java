@@ -10,20 +10,26 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import io.fabric8.kubernetes.api.model.Capabilities;
+import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.EnvVarBuilder;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.ResourceRequirements;
 import io.fabric8.kubernetes.api.model.ResourceRequirementsBuilder;
 import io.fabric8.kubernetes.api.model.SeccompProfile;
+import io.fabric8.kubernetes.api.model.Toleration;
 import io.fabric8.kubernetes.api.model.Volume;
 import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.api.model.VolumeMount;
 import io.fabric8.kubernetes.api.model.VolumeMountBuilder;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.api.model.batch.v1.JobBuilder;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.transmog.operator.model.HooksSpec;
 import io.transmog.operator.model.TlsSpec;
 import io.transmog.operator.model.RunnerSpec;
@@ -118,6 +124,7 @@ public final class RunnerJobs {
                 : config.runnerServiceAccount();
         String secret = migration.getSpec().getDatabase().getCredentialsSecretRef().getName();
         Optional<String> hooksConfigMap = hooksConfigMap(migration);
+        Placement placement = placement(migration, config);
 
         Map<String, String> labels = new LinkedHashMap<>();
         labels.put(LABEL_NAME, "transmog");
@@ -163,8 +170,8 @@ public final class RunnerJobs {
                             // Only where the operator is told so (a cluster without a pod network): see OperatorConfig.
                             .withHostNetwork(config.runnerHostNetwork() ? Boolean.TRUE : null)
                             .withServiceAccountName(serviceAccount)
-                            .withNodeSelector(runner == null ? null : runner.getNodeSelector())
-                            .withTolerations(runner == null ? null : runner.getTolerations())
+                            .withNodeSelector(placement.nodeSelector().isEmpty() ? null : placement.nodeSelector())
+                            .withTolerations(placement.tolerations().isEmpty() ? null : placement.tolerations())
                             .withNewSecurityContext()
                                 .withRunAsNonRoot(true)
                                 .withSeccompProfile(new SeccompProfile(null, "RuntimeDefault"))
@@ -180,7 +187,9 @@ public final class RunnerJobs {
                                     .withContainerPort(METRICS_PORT)
                                     .withProtocol("TCP")
                                 .endPort()
-                                .withResources(resources(runner, config))
+                                .withResources(new ResourceRequirementsBuilder()
+                                        .withRequests(placement.requests().isEmpty() ? null : placement.requests())
+                                        .withLimits(placement.limits().isEmpty() ? null : placement.limits()).build())
                                 .withNewSecurityContext()
                                     .withRunAsNonRoot(true)
                                     .withReadOnlyRootFilesystem(true)
@@ -195,6 +204,17 @@ public final class RunnerJobs {
                     .endTemplate()
                 .endSpec()
                 .build();
+    }
+
+    /** The migration a runner pod (or Job) belongs to, from its {@value #ANNOTATION_MIGRATION} annotation. */
+    public static Set<ResourceID> migrationOf(HasMetadata runnerObject) {
+        Map<String, String> annotations = runnerObject.getMetadata().getAnnotations();
+        String migration = annotations == null ? null : annotations.get(ANNOTATION_MIGRATION);
+        int slash = migration == null ? -1 : migration.indexOf('/');
+        if (slash <= 0) {
+            return Set.of();
+        }
+        return Set.of(new ResourceID(migration.substring(slash + 1), migration.substring(0, slash)));
     }
 
     /** The ConfigMap of the resource's hooks, if it has any. */
@@ -275,15 +295,52 @@ public final class RunnerJobs {
                 .build();
     }
 
-    private static ResourceRequirements resources(RunnerSpec runner, OperatorConfig config) {
-        if (runner != null && runner.getResources() != null) {
-            return runner.getResources();
+    /**
+     * What decides whether, and where, the runner pod can be scheduled: node selector, tolerations and the runner
+     * container's requests and limits. A Job's pod template cannot be changed, so when the spec changes these while
+     * the Job's pod waits unschedulable, the operator replaces the Job (see StatusMapper); comparing placements tells
+     * it the spec changed them. Empty collections stand for unset ones, as the API server returns them.
+     */
+    public record Placement(Map<String, String> nodeSelector, List<Toleration> tolerations,
+            Map<String, Quantity> requests, Map<String, Quantity> limits) {
+
+        public Placement {
+            nodeSelector = nodeSelector == null ? Map.of() : Map.copyOf(nodeSelector);
+            tolerations = tolerations == null ? List.of() : List.copyOf(tolerations);
+            requests = requests == null ? Map.of() : Map.copyOf(requests);
+            limits = limits == null ? Map.of() : Map.copyOf(limits);
         }
-        return new ResourceRequirementsBuilder()
-                .addToRequests("cpu", new Quantity(config.runnerCpuRequest()))
-                .addToRequests("memory", new Quantity(config.runnerMemoryRequest()))
-                .addToLimits("memory", new Quantity(config.runnerMemoryLimit()))
-                .build();
+
+        /** The placement a Job's pod template asks for. */
+        public static Placement of(Job job) {
+            PodSpec pod = job.getSpec().getTemplate().getSpec();
+            ResourceRequirements resources = pod.getContainers().stream().filter(c -> CONTAINER.equals(c.getName()))
+                    .map(Container::getResources).filter(java.util.Objects::nonNull).findFirst()
+                    .orElseGet(ResourceRequirements::new);
+            return new Placement(pod.getNodeSelector(), pod.getTolerations(), resources.getRequests(),
+                    resources.getLimits());
+        }
+    }
+
+    /**
+     * The placement of the migration's runner pod: spec.runner's, with the operator's requests and limits unless
+     * spec.runner.resources sets them.
+     */
+    public static Placement placement(SchemaMigration migration, OperatorConfig config) {
+        RunnerSpec runner = migration.getSpec().getRunner();
+        if (runner == null) {
+            runner = new RunnerSpec();
+        }
+        ResourceRequirements resources = runner.getResources();
+        if (resources == null) {
+            resources = new ResourceRequirementsBuilder()
+                    .addToRequests("cpu", new Quantity(config.runnerCpuRequest()))
+                    .addToRequests("memory", new Quantity(config.runnerMemoryRequest()))
+                    .addToLimits("memory", new Quantity(config.runnerMemoryLimit()))
+                    .build();
+        }
+        return new Placement(runner.getNodeSelector(), runner.getTolerations(), resources.getRequests(),
+                resources.getLimits());
     }
 
     private static boolean notBlank(String s) {

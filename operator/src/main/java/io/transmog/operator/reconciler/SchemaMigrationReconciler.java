@@ -3,6 +3,7 @@ package io.transmog.operator.reconciler;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -13,9 +14,11 @@ import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 import io.fabric8.kubernetes.api.model.DeletionPropagation;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.batch.v1.Job;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
@@ -28,6 +31,7 @@ import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.transmog.operator.model.Phase;
 import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.model.SchemaMigrationStatus;
@@ -54,6 +58,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
     public static final String FINALIZER = "transmog.io/cancel-migration";
     private static final Logger LOG = Logger.getLogger(SchemaMigrationReconciler.class);
     private static final long CANCEL_POLL_MILLIS = 2000;
+    private static final String RUNNER_PODS = "runner-pods";
 
     private final OperatorConfig config;
     private final KubernetesClient client;
@@ -78,13 +83,22 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
     public Map<String, EventSource> prepareEventSources(EventSourceContext<SchemaMigration> context) {
         context.getPrimaryCache().addIndexer(MigrationGate.TARGET_INDEX,
                 m -> List.of(MigrationTarget.of(m).key()));
-        return EventSourceInitializer.nameEventSourcesFromDependentResource(context, jobs);
+        Map<String, EventSource> sources = new HashMap<>(
+                EventSourceInitializer.nameEventSourcesFromDependentResource(context, jobs));
+        // The runner pods, for what only they tell: whether the scheduler found them a node. Each names its
+        // migration in the annotation the Job's template gives it.
+        sources.put(RUNNER_PODS, new InformerEventSource<>(InformerConfiguration.from(Pod.class, context)
+                .withLabelSelector(RunnerJobs.SELECTOR)
+                .withSecondaryToPrimaryMapper(RunnerJobs::migrationOf)
+                .build(), context));
+        return sources;
     }
 
     @Override
     public UpdateControl<SchemaMigration> reconcile(SchemaMigration migration, Context<SchemaMigration> context) {
         SchemaMigrationStatus status = statusOf(migration);
-        JobState job = JobState.of(jobs.getSecondaryResource(migration, context));
+        Optional<Job> observedJob = jobs.getSecondaryResource(migration, context);
+        JobState job = JobState.of(observedJob);
 
         if (status.getJobName() != null && !isFinished(status)) {
             if (job.kind() == JobState.Kind.ABSENT) {
@@ -112,10 +126,12 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             }
         }
 
+        RunnerPodScheduling scheduling = RunnerPodScheduling.of(observedJob.orElse(null),
+                context.getSecondaryResources(Pod.class), RunnerJobs.placement(migration, config));
         Instant now = Instant.now();
         StatusMapper.Result result = StatusMapper.map(new StatusMapper.Input(generation(migration),
                 status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), job, startGate,
-                false, status.getConditions()), now);
+                false, status.getConditions(), runnerReported(migration), scheduling), now);
 
         boolean recordStart = result.createJob() && status.getJobName() == null;
         OwnFields own = ownFields(migration, status, result, recordStart, now);
@@ -142,6 +158,15 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             }
         }
         metrics.observe(migration, result.phase());
+
+        if (result.replaceJob()) {
+            // Its pods are gone with it (background propagation); the reconciliation its deletion causes finds no
+            // Job and creates one from the spec as it is now, under the same name.
+            client.batch().v1().jobs().inNamespace(migration.getMetadata().getNamespace())
+                    .withName(status.getJobName()).withPropagationPolicy(DeletionPropagation.BACKGROUND).delete();
+            LOG.infof("deleted runner Job %s of %s, whose pod could not be scheduled: spec.runner changed",
+                    status.getJobName(), key(migration));
+        }
 
         if (result.createJob() && job.kind() == JobState.Kind.ABSENT) {
             // Built from the resource as it is after startedAt was recorded: from then on the API server keeps
@@ -206,7 +231,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
 
         StatusMapper.Result result = StatusMapper.map(new StatusMapper.Input(generation(migration),
                 status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), state, null,
-                true, status.getConditions()), Instant.now());
+                true, status.getConditions(), runnerReported(migration), RunnerPodScheduling.none()), Instant.now());
         OwnFields own = ownFields(migration, status, result, false, Instant.now());
         if (own.changes(status)) {
             statusWriter.apply(migration, own.status(), own.force());
@@ -257,7 +282,6 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
     static OwnFields ownFields(SchemaMigration migration, SchemaMigrationStatus stored, StatusMapper.Result result,
             boolean recordStart, Instant now) {
         Set<String> operatorHolds = StatusApply.ownedStatusFields(migration, StatusApply.OPERATOR);
-        Set<String> runnerHolds = StatusApply.ownedStatusFields(migration, StatusApply.RUNNER);
 
         SchemaMigrationStatus own = new SchemaMigrationStatus();
         own.setObservedGeneration(generation(migration));
@@ -276,8 +300,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
 
         boolean jobEnded = stored.getJobName() != null && !result.createJob();
         PhaseOwnership.Write write = PhaseOwnership.decide(result.operatorOwnsPhase(), jobEnded,
-                operatorHolds.contains("phase") || operatorHolds.contains("message"),
-                runnerHolds.contains("phase") || runnerHolds.contains("message"));
+                operatorHolds.contains("phase") || operatorHolds.contains("message"), runnerReported(migration));
         switch (write) {
             case APPLY, TAKE_OVER -> {
                 own.setPhase(result.phase());
@@ -315,6 +338,12 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
 
     private static boolean differs(Object mine, Object theirs) {
         return mine != null && !Objects.equals(mine, theirs);
+    }
+
+    /** Whether the runner's field manager holds phase or message: it has reported. */
+    private static boolean runnerReported(SchemaMigration migration) {
+        Set<String> runnerHolds = StatusApply.ownedStatusFields(migration, StatusApply.RUNNER);
+        return runnerHolds.contains("phase") || runnerHolds.contains("message");
     }
 
     private static SchemaMigrationStatus statusOf(SchemaMigration migration) {

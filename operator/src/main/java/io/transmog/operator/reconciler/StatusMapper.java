@@ -26,6 +26,9 @@ import io.transmog.operator.model.Phase;
  * <li>{@code Stalled}: True for Failed and Cancelled: nothing more will happen without a new resource.</li>
  * <li>{@code Paused}: True for Paused and AwaitingCutOver: waiting for a person to change the spec.</li>
  * </ul>
+ * A started migration whose runner pod no node can take stays Pending with reason {@value #REASON_UNSCHEDULABLE}
+ * and the scheduler's own words in the message (from the pod's {@code PodScheduled} condition); when the spec's
+ * placement changes meanwhile, the Job, which cannot be edited, is replaced ({@link Result#replaceJob}).
  */
 public final class StatusMapper {
 
@@ -38,12 +41,17 @@ public final class StatusMapper {
     public static final String REASON_RUNNER_FAILED = "RunnerFailed";
     public static final String REASON_RUNNER_EXITED = "RunnerExitedWithoutResult";
     public static final String REASON_JOB_MISSING = "RunnerJobMissing";
+    /** The runner Job's pod waits for a node: the scheduler's reason is in the message. */
+    public static final String REASON_UNSCHEDULABLE = "RunnerUnschedulable";
+    /** spec.runner changed while the Job's pod could not be scheduled: the Job is replaced by one that asks anew. */
+    public static final String REASON_REPLACING_JOB = "RunnerJobReplaced";
 
     private static final Set<Phase> IN_PROGRESS = EnumSet.of(Phase.Pending, Phase.Validating, Phase.Copying,
             Phase.CuttingOver);
     private static final Set<Phase> WAITING_FOR_USER = EnumSet.of(Phase.Paused, Phase.AwaitingCutOver);
     private static final Set<String> WARNING_REASONS = Set.of(Gate.REASON_SECRET_MISSING,
-            Gate.REASON_SECRET_KEY_MISSING, REASON_RUNNER_FAILED, REASON_RUNNER_EXITED, REASON_JOB_MISSING);
+            Gate.REASON_SECRET_KEY_MISSING, REASON_RUNNER_FAILED, REASON_RUNNER_EXITED, REASON_JOB_MISSING,
+            REASON_UNSCHEDULABLE);
 
     private StatusMapper() {
     }
@@ -58,9 +66,13 @@ public final class StatusMapper {
      * @param gate whether a not yet started migration may start (ignored once jobName is set)
      * @param deleting metadata.deletionTimestamp is set
      * @param previousConditions status.conditions as stored (for lastTransitionTime and the announced phase)
+     * @param runnerReported the runner has written phase or message (its field manager holds them): until then the
+     *        operator says what the started migration waits for
+     * @param scheduling what the scheduler says of the runner Job's pod
      */
     public record Input(long generation, Phase reportedPhase, String reportedMessage, String jobName,
-            String completedAt, JobState job, Gate gate, boolean deleting, List<Condition> previousConditions) {
+            String completedAt, JobState job, Gate gate, boolean deleting, List<Condition> previousConditions,
+            boolean runnerReported, RunnerPodScheduling scheduling) {
     }
 
     /**
@@ -74,10 +86,12 @@ public final class StatusMapper {
      * @param setCompletedAt whether the operator must fill in status.completedAt
      * @param announce whether this is a change worth a Kubernetes Event
      * @param warning whether that Event is a Warning
+     * @param replaceJob whether the runner Job must be deleted, to be created again from the changed spec (its pod
+     *        never ran: it could not be scheduled)
      */
     public record Result(Phase phase, String message, boolean operatorOwnsPhase, String reason,
             List<Condition> conditions, boolean createJob, boolean setCompletedAt, boolean announce,
-            boolean warning) {
+            boolean warning, boolean replaceJob) {
     }
 
     public static Result map(Input in, Instant now) {
@@ -87,6 +101,10 @@ public final class StatusMapper {
         String reason;
         boolean operatorOwns = false;
         boolean createJob = false;
+        boolean replaceJob = false;
+        // The scheduler's reason, in the conditions, when the runner owns phase and message (a replacement pod of a
+        // runner that already reported finds no node).
+        String unschedulable = null;
 
         if (reported != null && reported.isFinished()) {
             phase = reported;
@@ -116,9 +134,33 @@ public final class StatusMapper {
             String last = reported == null ? Phase.Pending.name() : reported.name();
             switch (job.kind()) {
                 case ACTIVE -> {
-                    phase = reported == null ? Phase.Pending : reported;
-                    message = orDefault(in.reportedMessage(), defaultMessage(phase));
-                    reason = phase.name();
+                    RunnerPodScheduling scheduling = in.scheduling() == null ? RunnerPodScheduling.none()
+                            : in.scheduling();
+                    String waiting = scheduling.unschedulable() ? "runner pod " + scheduling.unschedulablePod()
+                            + " cannot be scheduled: " + scheduling.schedulerMessage() : null;
+                    if (in.runnerReported()) {
+                        phase = reported == null ? Phase.Pending : reported;
+                        message = orDefault(in.reportedMessage(), defaultMessage(phase));
+                        reason = waiting == null ? phase.name() : REASON_UNSCHEDULABLE;
+                        unschedulable = waiting;
+                    } else if (waiting != null && scheduling.jobOutdated()) {
+                        // Its pod never ran, so nothing has happened in the database: a new Job asks anew.
+                        operatorOwns = true;
+                        phase = Phase.Pending;
+                        reason = REASON_REPLACING_JOB;
+                        message = "spec.runner changed: replacing runner Job " + in.jobName() + " (" + waiting + ")";
+                        replaceJob = true;
+                    } else if (waiting != null) {
+                        operatorOwns = true;
+                        phase = Phase.Pending;
+                        reason = REASON_UNSCHEDULABLE;
+                        message = waiting;
+                    } else {
+                        operatorOwns = true;
+                        phase = Phase.Pending;
+                        reason = Gate.REASON_STARTING;
+                        message = "waiting for the pod of runner Job " + in.jobName() + " to start";
+                    }
                 }
                 case SUCCEEDED -> {
                     operatorOwns = true;
@@ -159,21 +201,22 @@ public final class StatusMapper {
         // While the runner reports progress its message changes all the time; conditions only carry it when it
         // matters (the operator's own messages, finished phases, why a started migration is Pending again, e.g.
         // its database cannot be reached), so they change with the phase, not with every progress report.
-        String conditionMessage = operatorOwns || phase.isFinished() || phase == Phase.Pending
-                || REASON_CANCELLING.equals(reason)
-                ? message
-                : defaultMessage(phase);
+        String conditionMessage = unschedulable != null ? unschedulable
+                : operatorOwns || phase.isFinished() || phase == Phase.Pending || REASON_CANCELLING.equals(reason)
+                        ? message
+                        : defaultMessage(phase);
         List<Condition> conditions = conditions(phase, reason, conditionMessage,
                 in.deleting() && !phase.isFinished(), in.generation(), in.previousConditions(), now);
         String announcedPhase = reasonOf(in.previousConditions(), READY);
         String announcedReason = reasonOf(in.previousConditions(), RECONCILING);
         boolean announce = !phase.name().equals(announcedPhase)
                 || (!phase.isFinished() && !reason.equals(announcedReason)
-                        && ((operatorOwns && phase == Phase.Pending) || REASON_CANCELLING.equals(reason)));
+                        && ((operatorOwns && phase == Phase.Pending) || REASON_CANCELLING.equals(reason)
+                                || REASON_UNSCHEDULABLE.equals(reason)));
         boolean warning = phase == Phase.Failed || WARNING_REASONS.contains(reason);
         boolean setCompletedAt = phase.isFinished() && in.completedAt() == null;
         return new Result(phase, message, operatorOwns, reason, conditions, createJob, setCompletedAt, announce,
-                warning);
+                warning, replaceJob);
     }
 
     static List<Condition> conditions(Phase phase, String reason, String message, boolean cancelling,

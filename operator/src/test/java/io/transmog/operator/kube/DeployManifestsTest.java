@@ -54,13 +54,19 @@ class DeployManifestsTest extends KubeTestSupport {
         assertAllowed(OPERATOR, "", "secrets", "", "get", "shop");
         assertAllowed(OPERATOR, "", "events", "", "create", "shop");
         assertAllowed(OPERATOR, "", "pods", "", "get", "transmog-system");
+        assertAllowed(OPERATOR, "", "pods", "", "list", "");
+        assertAllowed(OPERATOR, "", "pods", "", "watch", "");
+        assertAllowed(OPERATOR, "", "pods", "", "get", "shop");
         // ...and no more.
         assertDenied(OPERATOR, "", "secrets", "", "list", "shop");
         assertDenied(OPERATOR, "", "secrets", "", "watch", "");
         assertDenied(OPERATOR, "transmog.io", "schemamigrations", "", "delete", "shop");
         assertDenied(OPERATOR, "transmog.io", "schemamigrations", "", "create", "shop");
-        assertDenied(OPERATOR, "", "pods", "", "get", "shop");
         assertDenied(OPERATOR, "", "pods", "", "create", "shop");
+        assertDenied(OPERATOR, "", "pods", "", "delete", "shop");
+        assertDenied(OPERATOR, "", "pods", "", "patch", "shop");
+        assertDenied(OPERATOR, "", "pods", "log", "get", "shop");
+        assertDenied(OPERATOR, "", "pods", "exec", "create", "shop");
         assertDenied(OPERATOR, "batch", "jobs", "", "update", "shop");
         assertDenied(OPERATOR, "apps", "deployments", "", "update", "transmog-system");
 

@@ -1,6 +1,7 @@
 package io.transmog.operator.kube;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Files;
@@ -9,6 +10,8 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import org.junit.jupiter.api.AfterAll;
@@ -21,7 +24,11 @@ import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.transmog.operator.TestPaths;
+import io.transmog.operator.model.CutOverMode;
+import io.transmog.operator.model.CutOverSpec;
+import io.transmog.operator.model.RunnerSpec;
 import io.transmog.operator.model.SchemaMigration;
+import io.transmog.operator.reconciler.StatusMapper;
 import io.transmog.operator.node.LocalNode;
 
 /**
@@ -100,16 +107,21 @@ class LocalNodeIT {
     }
 
     @Test
-    void aMigrationRunsAsARealJobPodAndChangesTheTable() {
+    void aMigrationRunsAsARealJobPodAndChangesTheTable() throws Exception {
         String schema = db.createSchema("node");
         db.seed(schema, "customers", 20_000);
         String before = db.fingerprint(schema, "customers");
 
         create(migration("add-nickname", schema, 500));
         var resource = client.resources(SchemaMigration.class).inNamespace(NS).withName("add-nickname");
+        // What a pipeline waits with: started while the migration runs, it returns once Ready is True (kstatus).
+        CompletableFuture<String> kubectlWait = CompletableFuture.supplyAsync(() -> node.kubectl("-n", NS, "wait",
+                "--for=condition=Ready", "smig/add-nickname", "--timeout=180s"));
         awaitOrExplain("add-nickname", "the migration to finish", Duration.ofMinutes(3),
                 () -> Set.of("Succeeded", "Failed").contains(phase(resource.get())));
         assertThat(phase(resource.get())).as(resource.get().getStatus().getMessage()).isEqualTo("Succeeded");
+        assertThat(kubectlWait.get(60, TimeUnit.SECONDS).strip())
+                .isEqualTo("schemamigration.transmog.io/add-nickname condition met");
 
         assertThat(db.columnExists(schema, "customers", "nickname")).isTrue();
         assertThat(db.fingerprint(schema, "customers")).isEqualTo(before);
@@ -250,6 +262,10 @@ class LocalNodeIT {
         awaitOrExplain("bad-alter", "the migration to fail", Duration.ofMinutes(2),
                 () -> "Failed".equals(phase(resource.get())));
         assertThat(resource.get().getStatus().getMessage()).as("the engine's reason").contains("no_such_column");
+        assertThat(node.kubectl("-n", NS, "wait", "--for=condition=Stalled", "smig/bad-alter", "--timeout=30s"))
+                .contains("condition met");
+        assertThatThrownBy(() -> node.kubectl("-n", NS, "wait", "--for=condition=Ready", "smig/bad-alter",
+                "--timeout=3s")).as("Ready never comes for a failed migration").hasMessageContaining("timed out");
         String jobName = resource.get().getStatus().getJobName();
         await("the Job controller to fail the Job by its pod failure policy").atMost(Duration.ofSeconds(60))
                 .until(() -> client.batch().v1().jobs().inNamespace(NS).withName(jobName).get(),
@@ -292,6 +308,159 @@ class LocalNodeIT {
         assertThat(client.batch().v1().jobs().inNamespace(NS).list().getItems())
                 .filteredOn(j -> "shop/operator-lost".equals(j.getMetadata().getAnnotations().get("transmog.io/migration")))
                 .as("one Job for the migration").hasSize(1);
+    }
+
+    @Test
+    void aRunnerPodNoNodeCanTakeWaitsPendingWithTheSchedulersReasonUntilTheSpecIsFixed() {
+        String schema = db.createSchema("nonode");
+        db.seed(schema, "customers", 1_000);
+        String before = db.fingerprint(schema, "customers");
+        SchemaMigration m = migration("no-node", schema, 500);
+        RunnerSpec runner = new RunnerSpec();
+        runner.setNodeSelector(Map.of("transmog.io/no-such-pool", "true"));
+        m.getSpec().setRunner(runner);
+        create(m);
+        var resource = client.resources(SchemaMigration.class).inNamespace(NS).withName("no-node");
+
+        awaitOrExplain("no-node", "the scheduler's reason in the status", Duration.ofMinutes(2),
+                () -> "Pending".equals(phase(resource.get())) && resource.get().getStatus().getMessage() != null
+                        && resource.get().getStatus().getMessage().contains("nodes are available"));
+        var status = resource.get().getStatus();
+        System.out.println("no-node: status.message = " + status.getMessage());
+        assertThat(status.getMessage()).startsWith("runner pod " + status.getJobName() + "-")
+                .contains("cannot be scheduled: 0/1 nodes are available: 1 node(s) didn't match Pod's node "
+                        + "affinity/selector");
+        assertThat(status.getConditions()).filteredOn(c -> c.getType().equals("Reconciling")).singleElement()
+                .satisfies(c -> {
+                    assertThat(c.getStatus()).isEqualTo("True");
+                    assertThat(c.getReason()).isEqualTo(StatusMapper.REASON_UNSCHEDULABLE);
+                    assertThat(c.getMessage()).isEqualTo(status.getMessage());
+                });
+        assertThat(client.pods().inNamespace(NS).withLabel("job-name", status.getJobName()).list().getItems())
+                .singleElement().satisfies(p -> {
+                    assertThat(p.getStatus().getPhase()).isEqualTo("Pending");
+                    assertThat(p.getSpec().getNodeName()).isNull();
+                });
+        assertThat(client.v1().events().inNamespace(NS).list().getItems())
+                .as("a Warning Event on the migration").anySatisfy(e -> {
+                    assertThat(e.getInvolvedObject().getName()).isEqualTo("no-node");
+                    assertThat(e.getType()).isEqualTo("Warning");
+                    assertThat(e.getReason()).isEqualTo("Pending");
+                    assertThat(e.getMessage()).contains("nodes are available");
+                });
+        // Nothing ran: the database is as it was.
+        assertThat(db.tableExists(schema, "_customers_gho")).isFalse();
+        assertThat(db.tableExists(schema, "_customers_ghc")).isFalse();
+        assertThat(db.columnExists(schema, "customers", "nickname")).isFalse();
+        assertThat(db.fingerprint(schema, "customers")).isEqualTo(before);
+
+        // The pod template of a Job cannot change: the operator replaces the Job whose pod never ran.
+        resource.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"runner\":null}}");
+        awaitOrExplain("no-node", "the migration to finish on the fixed spec", Duration.ofMinutes(3),
+                () -> Set.of("Succeeded", "Failed").contains(phase(resource.get())));
+        var done = resource.get().getStatus();
+        assertThat(done.getPhase().toString()).as(done.getMessage()).isEqualTo("Succeeded");
+        assertThat(done.getMessage()).doesNotContain("nodes are available");
+        assertThat(done.getConditions()).allSatisfy(c -> assertThat(c.getMessage()).doesNotContain("nodes are available"));
+        assertThat(done.getJobName()).isEqualTo(status.getJobName());
+        assertThat(client.batch().v1().jobs().inNamespace(NS).withName(done.getJobName()).get().getSpec().getTemplate()
+                .getSpec().getNodeSelector()).as("the replacement Job's").isNullOrEmpty();
+        assertThat(db.columnExists(schema, "customers", "nickname")).isTrue();
+        assertThat(db.fingerprint(schema, "customers")).isEqualTo(before);
+    }
+
+    /**
+     * A million rows migrated by a runner pod under the memory limit of its Job template, which the kubelet puts on
+     * the container's cgroup: the peak use the kernel recorded stays below it, and nothing was OOM-killed.
+     */
+    @Test
+    void aMillionRowMigrationStaysWithinTheRunnersMemoryLimit() throws Exception {
+        String schema = db.createSchema("million");
+        long seeding = System.nanoTime();
+        db.seed(schema, "customers", 1_000_000);
+        System.out.printf("million: 1,000,000 rows generated by the server in %.1f s%n", (System.nanoTime() - seeding) / 1e9);
+        String before = db.fingerprint(schema, "customers");
+
+        // Manual cut-over: the runner's container (and so its cgroup) is still there when the copy is done.
+        SchemaMigration m = migration("million", schema, 1000);
+        CutOverSpec cutOver = new CutOverSpec();
+        cutOver.setMode(CutOverMode.Manual);
+        m.getSpec().setCutOver(cutOver);
+        long started = System.nanoTime();
+        create(m);
+        var resource = client.resources(SchemaMigration.class).inNamespace(NS).withName("million");
+        long[] maxResident = { 0 };
+        awaitOrExplain("million", "the copy of a million rows", Duration.ofMinutes(10), () -> {
+            runnerMemory(resource.get()).ifPresent(mem -> maxResident[0] = Math.max(maxResident[0], mem.residentBytes()));
+            return Set.of("AwaitingCutOver", "Failed").contains(phase(resource.get()));
+        });
+        assertThat(phase(resource.get())).as(resource.get().getStatus().getMessage()).isEqualTo("AwaitingCutOver");
+        double copySeconds = (System.nanoTime() - started) / 1e9;
+
+        LocalNode.ContainerMemory memory = runnerMemory(resource.get())
+                .orElseThrow(() -> new AssertionError("no memory cgroup for the running runner container"));
+        Pod pod = runningPod(resource.get().getStatus().getJobName(), Set.of());
+        var limit = pod.getSpec().getContainers().get(0).getResources().getLimits().get("memory");
+        long limitBytes = io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(limit).longValueExact();
+        System.out.printf("million: copied in %.1f s; runner container %s: memory limit %d MiB (cgroup %d MiB), "
+                + "peak usage %.1f MiB, largest resident set seen %.1f MiB%n", copySeconds, memory.cgroup(),
+                limitBytes >> 20, memory.limitBytes() >> 20, memory.peakBytes() / 1048576.0,
+                Math.max(maxResident[0], memory.residentBytes()) / 1048576.0);
+        assertThat(memory.limitBytes()).as("the kubelet put the Job template's limit on the cgroup").isEqualTo(limitBytes);
+        // The JVM in the container runs with the runner's options from the image's entry point.
+        String java = javaCommandLine(memory.cgroup());
+        String options = Files.readString(TestPaths.repoRoot().resolve("scripts/lib/runner-jvm-options")).strip();
+        assertThat(java.split(" ")).contains(options.split("\\s+"));
+        assertThat(memory.peakBytes()).as("peak memory use, as the kernel recorded it").isLessThan(limitBytes);
+        var request = pod.getSpec().getContainers().get(0).getResources().getRequests().get("memory");
+        assertThat(memory.peakBytes()).as("the request covers the runner's peak")
+                .isLessThanOrEqualTo(io.fabric8.kubernetes.api.model.Quantity.getAmountInBytes(request).longValueExact());
+
+        resource.patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+                io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), "{\"spec\":{\"cutOver\":{\"approved\":true}}}");
+        awaitOrExplain("million", "the cut-over", Duration.ofMinutes(3), () -> {
+            runnerMemory(resource.get()).ifPresent(mem -> maxResident[0] = Math.max(maxResident[0], mem.residentBytes()));
+            return Set.of("Succeeded", "Failed").contains(phase(resource.get()));
+        });
+        assertThat(phase(resource.get())).as(resource.get().getStatus().getMessage()).isEqualTo("Succeeded");
+        System.out.printf("million: largest resident set of the runner seen over the whole run %.1f MiB%n",
+                maxResident[0] / 1048576.0);
+        String jobName = resource.get().getStatus().getJobName();
+        await("the Job controller to mark the Job complete").atMost(Duration.ofSeconds(60))
+                .until(() -> client.batch().v1().jobs().inNamespace(NS).withName(jobName).get(),
+                        j -> j.getStatus() != null && Integer.valueOf(1).equals(j.getStatus().getSucceeded()));
+        assertThat(client.pods().inNamespace(NS).withLabel("job-name", jobName).list().getItems()).singleElement()
+                .satisfies(p -> {
+                    var container = p.getStatus().getContainerStatuses().get(0);
+                    assertThat(container.getRestartCount()).isZero();
+                    assertThat(container.getState().getTerminated().getReason()).as("not OOMKilled").isEqualTo("Completed");
+                    assertThat(container.getState().getTerminated().getExitCode()).isZero();
+                });
+        assertThat(db.fingerprint(schema, "customers")).isEqualTo(before);
+        assertThat(db.columnExists(schema, "customers", "nickname")).isTrue();
+    }
+
+    /** The command line of the java process in a container's cgroup, read from the host's /proc. */
+    private static String javaCommandLine(java.nio.file.Path cgroup) throws java.io.IOException {
+        for (String pid : Files.readAllLines(cgroup.resolve("cgroup.procs"))) {
+            String cmdline = Files.readString(java.nio.file.Path.of("/proc", pid.strip(), "cmdline")).replace('\0', ' ');
+            if (cmdline.contains("java")) {
+                return cmdline;
+            }
+        }
+        throw new AssertionError("no java process in " + cgroup);
+    }
+
+    /** The memory cgroup of the migration's running runner container, while there is one. */
+    private static java.util.Optional<LocalNode.ContainerMemory> runnerMemory(SchemaMigration m) {
+        if (m == null || m.getStatus() == null || m.getStatus().getJobName() == null) {
+            return java.util.Optional.empty();
+        }
+        Pod pod = runningPod(m.getStatus().getJobName(), Set.of());
+        return pod == null ? java.util.Optional.empty()
+                : node.containerMemory(pod.getMetadata().getUid(),
+                        pod.getStatus().getContainerStatuses().get(0).getContainerID());
     }
 
     private static void setPaused(io.fabric8.kubernetes.client.dsl.Resource<SchemaMigration> resource, boolean paused) {

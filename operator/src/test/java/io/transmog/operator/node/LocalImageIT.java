@@ -91,8 +91,10 @@ class LocalImageIT {
         Map<String, String> actual = new TreeMap<>();
         config.get("Env").forEach(e -> actual.put(e.asText().substring(0, e.asText().indexOf('=')),
                 e.asText().substring(e.asText().indexOf('=') + 1)));
-        assertThat(expected).containsKeys("HOME", "JAVA_OPTS");
+        assertThat(expected).containsKey("HOME");
         assertThat(actual).containsAllEntriesOf(expected);
+        // Set in the image, it would replace the options the entry point gives each command (/opt/transmog/jvm).
+        assertThat(actual).doesNotContainKey("JAVA_OPTS");
         // What the Dockerfile's base image (eclipse-temurin) provides: java on the PATH.
         assertThat(actual.get("PATH")).contains(actual.get("JAVA_HOME") + "/bin");
     }
@@ -103,7 +105,13 @@ class LocalImageIT {
         assertThat(entrypoint).as("/usr/local/bin/transmog").isNotNull();
         assertThat(entrypoint.getMode() & 0777).isEqualTo(0755);
         assertThat(files).containsKeys("/opt/transmog/operator/quarkus-run.jar", "/opt/transmog/transmog-cli.jar",
-                "/bin/sh", "/usr/bin/java");
+                "/opt/transmog/jvm/runner-jvm-options", "/opt/transmog/jvm/cli-jvm-options", "/bin/sh", "/usr/bin/java");
+        for (String options : List.of("runner", "cli")) {
+            TarArchiveEntry file = files.get("/opt/transmog/jvm/" + options + "-jvm-options");
+            assertThat(file.getMode() & 0044).as("readable by user 10001").isEqualTo(0044);
+            assertThat(file.getSize()).isEqualTo(TestPaths.repoRoot().resolve("scripts/lib/" + options + "-jvm-options")
+                    .toFile().length());
+        }
         assertThat(files.get("/opt/transmog/operator/quarkus-run.jar").getMode() & 0044).as("readable by user 10001")
                 .isEqualTo(0044);
         assertThat(files.get("/tmp").getMode() & 01777).isEqualTo(01777);

@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import io.fabric8.kubernetes.client.Config;
@@ -137,6 +138,51 @@ public final class LocalNode {
         String id = containerId.replaceFirst("^containerd://", "");
         run(List.of("ctr", "--address", dir.resolve("containerd/containerd.sock").toString(), "--namespace", "k8s.io",
                 "tasks", "kill", "--signal", "SIGKILL", id), Map.of(), null, Duration.ofSeconds(30));
+    }
+
+    /**
+     * The memory of one running container as its cgroup on this node holds it: the limit the kubelet set (what the
+     * kernel enforces), the peak usage so far and the resident anonymous memory now. The kubelet here uses the
+     * cgroupfs driver, so the container's cgroup is {@code kubepods[/<qos>]/pod<uid>/<container id>}: on cgroup v1
+     * under the memory hierarchy ({@code memory.limit_in_bytes}, {@code memory.max_usage_in_bytes}, {@code total_rss}
+     * of {@code memory.stat}), on v2 in the unified one ({@code memory.max}, {@code memory.peak}, {@code anon}).
+     * Empty once the container has exited (its cgroup is removed with it).
+     */
+    public Optional<ContainerMemory> containerMemory(String podUid, String containerId) {
+        String id = containerId.replaceFirst("^containerd://", "");
+        boolean v1 = Files.isDirectory(Path.of("/sys/fs/cgroup/memory/kubepods"));
+        Path kubepods = Path.of(v1 ? "/sys/fs/cgroup/memory/kubepods" : "/sys/fs/cgroup/kubepods");
+        for (String qos : List.of("", "burstable/", "besteffort/")) {
+            Path cgroup = kubepods.resolve(qos + "pod" + podUid).resolve(id);
+            try {
+                if (v1) {
+                    return Optional.of(new ContainerMemory(cgroup, readLong(cgroup.resolve("memory.limit_in_bytes")),
+                            readLong(cgroup.resolve("memory.max_usage_in_bytes")), stat(cgroup, "total_rss")));
+                }
+                return Optional.of(new ContainerMemory(cgroup, readLong(cgroup.resolve("memory.max")),
+                        readLong(cgroup.resolve("memory.peak")), stat(cgroup, "anon")));
+            } catch (java.nio.file.NoSuchFileException e) {
+                // not this QoS class, or the container has gone
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A container's memory cgroup read at one moment (bytes). */
+    public record ContainerMemory(Path cgroup, long limitBytes, long peakBytes, long residentBytes) {
+    }
+
+    private static long readLong(Path file) throws IOException {
+        String value = Files.readString(file).strip();
+        return value.equals("max") ? Long.MAX_VALUE : Long.parseLong(value);
+    }
+
+    private static long stat(Path cgroup, String key) throws IOException {
+        return Files.readAllLines(cgroup.resolve("memory.stat")).stream().filter(l -> l.startsWith(key + " "))
+                .mapToLong(l -> Long.parseLong(l.substring(key.length() + 1).strip())).findFirst()
+                .orElseThrow(() -> new IOException("no " + key + " in " + cgroup.resolve("memory.stat")));
     }
 
     /**

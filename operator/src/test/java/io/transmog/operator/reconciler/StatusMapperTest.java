@@ -18,12 +18,27 @@ class StatusMapperTest {
     private static final Instant LATER = NOW.plusSeconds(60);
 
     private static StatusMapper.Input notStarted(Gate gate) {
-        return new StatusMapper.Input(1, null, null, null, null, JobState.absent(), gate, false, null);
+        return new StatusMapper.Input(1, null, null, null, null, JobState.absent(), gate, false, null, false,
+                RunnerPodScheduling.none());
     }
 
+    /** A started migration whose runner has reported {@code reported}. */
     private static StatusMapper.Input running(Phase reported, String message, JobState job,
             List<Condition> previous) {
-        return new StatusMapper.Input(2, reported, message, "smig-x-1234abcd", null, job, null, false, previous);
+        return reported(reported, message, job, previous, RunnerPodScheduling.none());
+    }
+
+    private static StatusMapper.Input reported(Phase reported, String message, JobState job,
+            List<Condition> previous, RunnerPodScheduling scheduling) {
+        return new StatusMapper.Input(2, reported, message, "smig-x-1234abcd", null, job, null, false, previous, true,
+                scheduling);
+    }
+
+    /** A started migration whose runner has not reported yet: phase and message are still the operator's. */
+    private static StatusMapper.Input beforeTheRunner(String message, RunnerPodScheduling scheduling,
+            List<Condition> previous) {
+        return new StatusMapper.Input(2, Phase.Pending, message, "smig-x-1234abcd", null,
+                JobState.active("smig-x-1234abcd"), null, false, previous, false, scheduling);
     }
 
     private static Map<String, String> statuses(StatusMapper.Result r) {
@@ -64,7 +79,7 @@ class StatusMapperTest {
         var gate = Gate.waiting(Gate.REASON_TABLE_BUSY, "waiting for shop/other");
         var first = StatusMapper.map(notStarted(gate), NOW);
         var again = StatusMapper.map(new StatusMapper.Input(1, first.phase(), first.message(), null, null,
-                JobState.absent(), gate, false, first.conditions()), LATER);
+                JobState.absent(), gate, false, first.conditions(), false, RunnerPodScheduling.none()), LATER);
         assertThat(again.announce()).isFalse();
         assertThat(again.conditions()).isEqualTo(first.conditions());
     }
@@ -73,7 +88,8 @@ class StatusMapperTest {
     void aNewWaitingReasonIsAnnounced() {
         var first = StatusMapper.map(notStarted(Gate.waiting(Gate.REASON_SECRET_MISSING, "no secret")), NOW);
         var next = StatusMapper.map(new StatusMapper.Input(1, first.phase(), first.message(), null, null,
-                JobState.absent(), Gate.waiting(Gate.REASON_TABLE_BUSY, "busy"), false, first.conditions()), LATER);
+                JobState.absent(), Gate.waiting(Gate.REASON_TABLE_BUSY, "busy"), false, first.conditions(), false,
+                RunnerPodScheduling.none()), LATER);
         assertThat(next.announce()).isTrue();
         assertThat(next.warning()).isFalse();
     }
@@ -154,7 +170,7 @@ class StatusMapperTest {
     void aFinishedResourceWithoutStatusHistoryNeverCreatesAJob() {
         // e.g. re-applied by GitOps, or its Job removed: phase is what counts.
         var r = StatusMapper.map(new StatusMapper.Input(3, Phase.Validated, null, null, null, JobState.absent(),
-                null, false, null), NOW);
+                null, false, null, true, RunnerPodScheduling.none()), NOW);
         assertThat(r.createJob()).isFalse();
         assertThat(r.phase()).isEqualTo(Phase.Validated);
     }
@@ -194,7 +210,7 @@ class StatusMapperTest {
     void deletionOfARunningMigrationIsReportedAsCancellingOnce() {
         var running = StatusMapper.map(running(Phase.Copying, "copying", JobState.active("j"), null), NOW);
         var deleting = StatusMapper.map(new StatusMapper.Input(2, Phase.Copying, "copying", "j", null,
-                JobState.active("j"), null, true, running.conditions()), LATER);
+                JobState.active("j"), null, true, running.conditions(), true, RunnerPodScheduling.none()), LATER);
         assertThat(deleting.phase()).isEqualTo(Phase.Copying);
         assertThat(deleting.operatorOwnsPhase()).isFalse();
         assertThat(deleting.announce()).isTrue();
@@ -202,7 +218,8 @@ class StatusMapperTest {
         assertThat(statuses(deleting)).containsEntry("Reconciling", "True");
 
         var again = StatusMapper.map(new StatusMapper.Input(2, Phase.Copying, "copying", "j", null,
-                JobState.active("j"), null, true, deleting.conditions()), LATER.plusSeconds(5));
+                JobState.active("j"), null, true, deleting.conditions(), true, RunnerPodScheduling.none()),
+                LATER.plusSeconds(5));
         assertThat(again.announce()).isFalse();
     }
 
@@ -217,5 +234,81 @@ class StatusMapperTest {
         Condition stalled = paused.conditions().stream().filter(c -> c.getType().equals("Stalled")).findFirst()
                 .orElseThrow();
         assertThat(stalled.getLastTransitionTime()).isEqualTo("2025-01-02T03:04:05Z");
+    }
+
+    private static final String SCHEDULER_SAYS = "0/1 nodes are available: 1 node(s) didn't match Pod's node "
+            + "affinity/selector.";
+    private static final RunnerPodScheduling NO_NODE = new RunnerPodScheduling("smig-x-1234abcd-q7x2p",
+            SCHEDULER_SAYS, false);
+
+    @Test
+    void aRunnerPodNoNodeCanTakeKeepsTheMigrationPendingWithTheSchedulersReason() {
+        var r = StatusMapper.map(beforeTheRunner("creating runner Job smig-x-1234abcd", NO_NODE, null), NOW);
+        assertThat(r.phase()).isEqualTo(Phase.Pending);
+        assertThat(r.operatorOwnsPhase()).isTrue();
+        assertThat(r.reason()).isEqualTo(StatusMapper.REASON_UNSCHEDULABLE);
+        assertThat(r.message()).isEqualTo("runner pod smig-x-1234abcd-q7x2p cannot be scheduled: " + SCHEDULER_SAYS);
+        assertThat(r.createJob()).isFalse();
+        assertThat(r.replaceJob()).isFalse();
+        assertThat(r.announce()).isTrue();
+        assertThat(r.warning()).isTrue();
+        assertThat(statuses(r)).containsEntry("Reconciling", "True").containsEntry("Stalled", "False")
+                .containsEntry("Ready", "False");
+        assertThat(r.conditions()).allSatisfy(c -> {
+            assertThat(c.getReason()).isIn("Pending", StatusMapper.REASON_UNSCHEDULABLE);
+            assertThat(c.getMessage()).contains(SCHEDULER_SAYS);
+        });
+
+        var again = StatusMapper.map(beforeTheRunner(r.message(), NO_NODE, r.conditions()), LATER);
+        assertThat(again.announce()).as("announced once").isFalse();
+        assertThat(again.conditions()).isEqualTo(r.conditions());
+    }
+
+    @Test
+    void theSchedulersReasonGoesAwayOnceThePodHasANode() {
+        var waiting = StatusMapper.map(beforeTheRunner("creating runner Job smig-x-1234abcd", NO_NODE, null), NOW);
+        var scheduled = StatusMapper.map(beforeTheRunner(waiting.message(), RunnerPodScheduling.none(),
+                waiting.conditions()), LATER);
+        assertThat(scheduled.phase()).isEqualTo(Phase.Pending);
+        assertThat(scheduled.operatorOwnsPhase()).as("the operator replaces its own message").isTrue();
+        assertThat(scheduled.reason()).isEqualTo(Gate.REASON_STARTING);
+        assertThat(scheduled.message()).isEqualTo("waiting for the pod of runner Job smig-x-1234abcd to start");
+        assertThat(scheduled.conditions()).allSatisfy(c -> assertThat(c.getMessage()).doesNotContain("nodes are"));
+        assertThat(scheduled.warning()).isFalse();
+        assertThat(scheduled.replaceJob()).isFalse();
+    }
+
+    @Test
+    void aChangedPlacementReplacesTheJobWhosePodNeverRan() {
+        var outdated = new RunnerPodScheduling(NO_NODE.unschedulablePod(), SCHEDULER_SAYS, true);
+        var r = StatusMapper.map(beforeTheRunner("runner pod ... cannot be scheduled", outdated, null), NOW);
+        assertThat(r.replaceJob()).isTrue();
+        assertThat(r.createJob()).as("created once the old one is gone").isFalse();
+        assertThat(r.phase()).isEqualTo(Phase.Pending);
+        assertThat(r.operatorOwnsPhase()).isTrue();
+        assertThat(r.reason()).isEqualTo(StatusMapper.REASON_REPLACING_JOB);
+        assertThat(r.message()).startsWith("spec.runner changed: replacing runner Job smig-x-1234abcd (")
+                .contains(SCHEDULER_SAYS);
+        assertThat(r.warning()).isFalse();
+
+        // A Job whose pod has a node, or whose runner has reported, is never replaced: it may have run.
+        var placed = new RunnerPodScheduling(null, null, true);
+        assertThat(StatusMapper.map(beforeTheRunner("waiting", placed, null), NOW).replaceJob()).isFalse();
+        assertThat(StatusMapper.map(reported(Phase.Pending, "the database cannot be reached", JobState.active("j"),
+                null, outdated), NOW).replaceJob()).isFalse();
+    }
+
+    @Test
+    void aReplacementPodWithoutANodeLeavesPhaseToTheRunnerAndSaysWhyInTheConditions() {
+        var copying = StatusMapper.map(running(Phase.Copying, "copying", JobState.active("j"), null), NOW);
+        var r = StatusMapper.map(reported(Phase.Copying, "copying", JobState.active("j"), copying.conditions(),
+                NO_NODE), LATER);
+        assertThat(r.phase()).isEqualTo(Phase.Copying);
+        assertThat(r.message()).isEqualTo("copying");
+        assertThat(r.operatorOwnsPhase()).isFalse();
+        assertThat(r.reason()).isEqualTo(StatusMapper.REASON_UNSCHEDULABLE);
+        assertThat(r.announce()).isTrue();
+        assertThat(r.conditions()).filteredOn(c -> c.getType().equals("Reconciling")).singleElement()
+                .satisfies(c -> assertThat(c.getMessage()).contains(SCHEDULER_SAYS));
     }
 }
