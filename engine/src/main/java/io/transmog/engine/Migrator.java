@@ -334,6 +334,9 @@ public final class Migrator {
              Connection applyConnection = database.connect();
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
                      triggers.ghostNames());
+             RowCopier copier = new RowCopier(copyConnection, database::connect, config.copyStreams(), sql, plan.keyColumns(),
+                     plan.ghostChunkKey().name(), resumeFrom.map(Checkpoint::copiedUpTo).orElse(null),
+                     resumeFrom.map(Checkpoint::copyDone).orElse(false), resumeFrom.map(Checkpoint::rowsCopied).orElse(0L));
              Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())
                      .start()) {
             // The stream must start before the first row is copied: every change after this position is seen.
@@ -351,9 +354,7 @@ public final class Migrator {
             }
             Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer,
                     new Applier(applyConnection, sql, changedKeys, resumed == null ? 0 : resumed.eventsApplied()),
-                    new RowCopier(copyConnection, sql, plan.keyColumns(), plan.ghostChunkKey().name(),
-                            resumed == null ? null : resumed.copiedUpTo(), resumed != null && resumed.copyDone(),
-                            resumed == null ? 0 : resumed.rowsCopied()));
+                    copier);
             // After the stream started, as gh-ost does; the changes it sees meanwhile are applied (Loop.runHook).
             Optional<HookFailure> refused = loop.runHook(Hook.BEFORE_ROW_COPY, Phase.Validating);
             if (refused.isPresent()) {

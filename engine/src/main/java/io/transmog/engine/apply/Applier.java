@@ -19,6 +19,8 @@ import java.util.List;
  * deleted in the meantime simply is not re-inserted.
  */
 public final class Applier {
+    /** Re-sync runs after which a duplicate key is a real collision, not a race with a chunk being copied. */
+    private static final int DUPLICATE_ATTEMPTS = 3;
     private final Connection connection;
     private final SqlBuilder sql;
     private final ChangedKeys changedKeys;
@@ -77,6 +79,26 @@ public final class Applier {
     }
 
     private void resync(List<KeyTuple> keys, Connection connection) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                resyncOnce(keys, connection);
+                break;
+            } catch (SQLException e) {
+                if (e.getErrorCode() != Warnings.DUPLICATE_ENTRY) {
+                    throw e;
+                }
+                // A chunk copied alongside (RowCopier) can insert one of these keys between this transaction's DELETE,
+                // which found nothing to lock, and its INSERT. Run again, its DELETE removes that committed row (the
+                // same row: both read it under shared locks). A real collision on a unique key stays.
+                if (attempt >= DUPLICATE_ATTEMPTS) {
+                    throw Warnings.duplicate("applying changed rows", e.getMessage());
+                }
+            }
+        }
+        keysApplied += keys.size();
+    }
+
+    private void resyncOnce(List<KeyTuple> keys, Connection connection) throws SQLException {
         Retry.onTransientErrors("re-syncing " + keys.size() + " changed keys", () -> {
             try (PreparedStatement delete = sql.deleteFromGhost(keys).prepare(connection);
                  PreparedStatement insert = sql.insertFromOriginal(keys).prepare(connection)) {
@@ -84,18 +106,11 @@ public final class Applier {
                 insert.executeUpdate();
                 Warnings.requireNone(insert, "applying changed rows");
                 connection.commit();
-            } catch (SQLException e) {
-                connection.rollback();
-                if (e.getErrorCode() == Warnings.DUPLICATE_ENTRY) {
-                    throw Warnings.duplicate("applying changed rows", e.getMessage());
-                }
-                throw e;
-            } catch (MigrationException e) {
+            } catch (SQLException | MigrationException e) {
                 connection.rollback();
                 throw e;
             }
             return null;
         });
-        keysApplied += keys.size();
     }
 }

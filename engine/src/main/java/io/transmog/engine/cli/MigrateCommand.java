@@ -83,6 +83,9 @@ public final class MigrateCommand implements Callable<Integer> {
     int chunkSize;
     @Option(names = "--dml-batch-size", defaultValue = "100", description = "changed keys re-synced per transaction (default: ${DEFAULT-VALUE})")
     int dmlBatchSize;
+    @Option(names = "--copy-threads", defaultValue = "2",
+            description = "chunks copied at once, each on its own connection; 1 copies one after the other as gh-ost does (default: ${DEFAULT-VALUE})")
+    int copyThreads;
     @Option(names = "--nice-ratio", defaultValue = "0", description = "sleep this many times each chunk's copy time after it (default: ${DEFAULT-VALUE})")
     double niceRatio;
     @Option(names = "--skip-checksum", description = "cut over without comparing checksums of original and ghost first")
@@ -312,6 +315,7 @@ public final class MigrateCommand implements Callable<Integer> {
                 .cutOverLockTimeoutSeconds(cutOverLockTimeoutSeconds)
                 .cutOverRetries(defaultRetries)
                 .dmlBatchSize(dmlBatchSize)
+                .copyStreams(copyThreads)
                 .heartbeatIntervalMillis(heartbeatIntervalMillis)
                 .binlogServerId(replicaServerId)
                 .postponeCutOverFlagFile(postponeCutOverFlagFile)

@@ -1,5 +1,7 @@
 package io.transmog.engine.copy;
 
+import io.transmog.engine.DaemonThreads;
+import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.Retry;
 import io.transmog.engine.db.Warnings;
 import io.transmog.engine.sql.KeyColumn;
@@ -11,50 +13,87 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * Copies the original into the ghost table in chunks of consecutive chunking-key
  * values, from the first key to the last key as they were when the copy started (rows
  * beyond it are carried by the binlog). Each chunk is one INSERT IGNORE ... SELECT, so
  * copying a chunk twice, as after a crash, is harmless.
+ * <p>
+ * Up to {@code streams} chunks are copied at once, each in its own transaction on its own
+ * connection, while the caller's thread plans the next chunks and applies binlog changes: one
+ * INSERT ... SELECT at a time leaves the server idle between statements and its other cores
+ * unused. Chunks cover disjoint key ranges and each holds share locks on the rows it reads
+ * until its commit, so copying them in any order, alongside each other and alongside the
+ * applier's re-syncs, gives what copying them one by one gives (see the README's copy section).
+ * Progress and {@link #copiedUpTo()} only count a chunk once every chunk before it committed:
+ * a checkpoint never claims a range with a gap in it.
  */
-public final class RowCopier {
+public final class RowCopier implements AutoCloseable {
     /** Copy runs after which rows still missing from the ghost are a real collision, not a race with writers. */
     private static final int COLLISION_RUNS = 3;
-    private final Connection connection;
+    private static final long CLOSE_WAIT_SECONDS = 30;
+    private final Connection planner;
+    private final Supplier<Connection> connect;
     private final SqlBuilder sql;
     private final List<KeyColumn> key;
     private final String chunkKeyName;
+    private final int streams;
+    private final ExecutorService workers;
+    /** Worker connections not copying a chunk now; there is one per stream at most. */
+    private final BlockingQueue<Connection> idleConnections = new LinkedBlockingQueue<>();
+    private final List<Connection> openedConnections = new ArrayList<>();
+    private final Deque<Chunk> inFlight = new ArrayDeque<>();
     private KeyTuple last;
+    private KeyTuple plannedUpTo;
+    private boolean allPlanned;
     private KeyTuple copiedUpTo;
     private boolean started;
     private boolean done;
     private long rowsCopied;
 
+    private record Chunk(KeyTuple end, Future<Long> rowsCovered) {
+    }
+
     /**
+     * @param planner connection for the reads that find chunk bounds (not closed here)
+     * @param connect opens the connections chunks are copied on, one per stream, closed by {@link #close()}
+     * @param streams chunks copied at once (1: one after the other, as gh-ost does)
      * @param resumeAfter end of the last chunk a previous run copied (from its checkpoint), or null
      * @param rowsCopiedBefore rows that run had copied, so progress continues where it was
      */
-    public RowCopier(Connection connection, SqlBuilder sql, List<KeyColumn> key, String ghostChunkKeyName,
-                     KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) throws SQLException {
-        this.connection = connection;
+    public RowCopier(Connection planner, Supplier<Connection> connect, int streams, SqlBuilder sql, List<KeyColumn> key,
+                     String ghostChunkKeyName, KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) {
+        if (streams < 1) {
+            throw new IllegalArgumentException("copy streams must be at least 1, got " + streams);
+        }
+        this.planner = planner;
+        this.connect = connect;
+        this.streams = streams;
         this.sql = sql;
         this.key = key;
         this.chunkKeyName = ghostChunkKeyName;
         this.copiedUpTo = resumeAfter;
+        this.plannedUpTo = resumeAfter;
         this.done = copyDone;
         this.rowsCopied = rowsCopiedBefore;
-        // A chunk needs no snapshot: its locking read takes the newest committed rows and holds them until the
-        // commit, which is what orders it before later changes in the binlog. Under REPEATABLE READ, MariaDB 11.6+
-        // (innodb_snapshot_isolation=ON) fails such a read with error 1020 whenever a writer changed a row after
-        // the transaction's snapshot, and MySQL's gap locks would hold up inserts into the whole chunk's range.
-        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
-        connection.setAutoCommit(false);
+        this.workers = Executors.newFixedThreadPool(streams, DaemonThreads.named("transmog-copy"));
     }
 
-    /** Inclusive end of the last committed chunk; null before the first. */
+    /** Inclusive end of the chunks committed without a gap; null before the first. */
     public KeyTuple copiedUpTo() {
         return copiedUpTo;
     }
@@ -67,13 +106,17 @@ public final class RowCopier {
         return rowsCopied;
     }
 
-    /** Copies the next chunk of up to {@code chunkSize} rows; returns the rows it covered. */
+    /**
+     * Starts chunks of up to {@code chunkSize} rows until {@code streams} are under way, then waits for the oldest to
+     * commit; returns the rows it covered.
+     */
     public long copyNextChunk(int chunkSize) throws SQLException {
         if (done) {
             return 0;
         }
         if (!started) {
             started = true;
+            planner.setAutoCommit(false);
             // Rows past today's last key arrive through the binlog; the copy stops here.
             last = edge(true).orElse(null);
             Optional<KeyTuple> first = copiedUpTo == null ? edge(false) : Optional.empty();
@@ -82,21 +125,78 @@ public final class RowCopier {
                 return 0;
             }
             if (first.isPresent()) {
-                return copy(first.get(), true, chunkSize);
+                inFlight.add(start(first.get(), true, chunkSize));
             }
         }
-        return copy(copiedUpTo, false, chunkSize);
+        while (inFlight.size() < streams && !allPlanned) {
+            inFlight.add(start(plannedUpTo, false, chunkSize));
+        }
+        Chunk oldest = inFlight.removeFirst();
+        long covered = await(oldest.rowsCovered());
+        copiedUpTo = oldest.end();
+        rowsCopied += covered;
+        done = allPlanned && inFlight.isEmpty();
+        return covered;
     }
 
-    private long copy(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
-        KeyTuple end = endingTransaction(() -> KeyQueries.first(connection, sql.chunkEnd(from, fromInclusive, last, chunkSize), key))
+    private Chunk start(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
+        KeyTuple end = endingTransaction(() -> KeyQueries.first(planner, sql.chunkEnd(from, fromInclusive, last, chunkSize), key))
                 .orElse(last);
-        long covered = Retry.onTransientErrors("copying a chunk", () -> {
+        plannedUpTo = end;
+        allPlanned = end.equals(last);
+        return new Chunk(end, workers.submit(() -> {
+            Connection connection = idleConnection();
+            try {
+                return copy(connection, from, fromInclusive, end);
+            } finally {
+                idleConnections.add(connection);
+            }
+        }));
+    }
+
+    private Connection idleConnection() throws SQLException {
+        Connection connection = idleConnections.poll();
+        if (connection != null) {
+            return connection;
+        }
+        connection = connect.get();
+        synchronized (openedConnections) {
+            openedConnections.add(connection);
+        }
+        // A chunk needs no snapshot: its locking read takes the newest committed rows and holds them until the
+        // commit, which is what orders it before later changes in the binlog. Under REPEATABLE READ, MariaDB 11.6+
+        // (innodb_snapshot_isolation=ON) fails such a read with error 1020 whenever a writer changed a row after
+        // the transaction's snapshot, and MySQL's gap locks would hold up inserts into the whole chunk's range.
+        connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
+        connection.setAutoCommit(false);
+        return connection;
+    }
+
+    private static long await(Future<Long> rowsCovered) throws SQLException {
+        try {
+            return rowsCovered.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrationException("interrupted while waiting for a chunk copy", e);
+        } catch (ExecutionException e) {
+            // The worker's own exception, so that callers see a lost connection or a collision as such.
+            if (e.getCause() instanceof SQLException sqlException) {
+                throw sqlException;
+            }
+            if (e.getCause() instanceof RuntimeException runtimeException) {
+                throw runtimeException;
+            }
+            throw new MigrationException("copying a chunk failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private long copy(Connection connection, KeyTuple from, boolean fromInclusive, KeyTuple end) throws SQLException {
+        return Retry.onTransientErrors("copying a chunk", () -> {
             try (PreparedStatement copy = sql.copyChunk(from, fromInclusive, end).prepare(connection)) {
                 long inserted = copy.executeLargeUpdate();
                 Warnings.Duplicates duplicates = Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
                 if (duplicates.onOtherKey() != null) {
-                    inserted += requireNoCollision(copy, from, fromInclusive, end, duplicates.onOtherKey());
+                    inserted += requireNoCollision(connection, copy, from, fromInclusive, end, duplicates.onOtherKey());
                 }
                 connection.commit();
                 // Rows the applier had written already count as copied: progress is rows covered.
@@ -106,10 +206,33 @@ public final class RowCopier {
                 throw e;
             }
         });
-        copiedUpTo = end;
-        done = end.equals(last);
-        rowsCopied += covered;
-        return covered;
+    }
+
+    /** Lets the chunks under way finish (each is one short transaction), then closes their connections. */
+    @Override
+    public void close() throws SQLException {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        SQLException failure = null;
+        synchronized (openedConnections) {
+            for (Connection connection : openedConnections) {
+                try {
+                    connection.close();
+                } catch (SQLException e) {
+                    failure = e;
+                }
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     /**
@@ -120,10 +243,10 @@ public final class RowCopier {
      * too, for the moment: the binlog brings it. So the copy statement runs again, picking up such rows, until nothing
      * is missing; a real collision stays missing however often it runs. Returns the rows the extra runs inserted.
      */
-    private long requireNoCollision(PreparedStatement copy, KeyTuple from, boolean fromInclusive, KeyTuple to,
+    private long requireNoCollision(Connection connection, PreparedStatement copy, KeyTuple from, boolean fromInclusive, KeyTuple to,
                                     String duplicate) throws SQLException {
         long inserted = 0;
-        for (int run = 1; countMissing(from, fromInclusive, to) > 0; run++) {
+        for (int run = 1; countMissing(connection, from, fromInclusive, to) > 0; run++) {
             if (run > COLLISION_RUNS) {
                 throw Warnings.duplicate("copying rows", duplicate);
             }
@@ -134,7 +257,7 @@ public final class RowCopier {
     }
 
     /** Chunk rows the ghost lacks; asked inside the copy's transaction, while its share locks hold the copied rows. */
-    private long countMissing(KeyTuple from, boolean fromInclusive, KeyTuple to) throws SQLException {
+    private long countMissing(Connection connection, KeyTuple from, boolean fromInclusive, KeyTuple to) throws SQLException {
         try (PreparedStatement statement = sql.countMissingFromGhost(from, fromInclusive, to).prepare(connection);
              ResultSet rs = statement.executeQuery()) {
             rs.next();
@@ -143,7 +266,7 @@ public final class RowCopier {
     }
 
     private Optional<KeyTuple> edge(boolean lastKey) throws SQLException {
-        return endingTransaction(() -> KeyQueries.first(connection, sql.edgeKey(lastKey), key));
+        return endingTransaction(() -> KeyQueries.first(planner, sql.edgeKey(lastKey), key));
     }
 
     /**
@@ -155,7 +278,7 @@ public final class RowCopier {
         try {
             return read.run();
         } finally {
-            connection.commit();
+            planner.commit();
         }
     }
 }

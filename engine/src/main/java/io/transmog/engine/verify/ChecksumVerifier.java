@@ -332,7 +332,7 @@ public final class ChecksumVerifier {
         try (PreparedStatement statement = bound.prepare(snapshot);
              ResultSet rs = statement.executeQuery()) {
             rs.next();
-            return new Checksum(rs.getLong(1), rs.getString(2), rs.getString(3));
+            return new Checksum(rs.getLong(1), rs.getString(2));
         }
     }
 
@@ -365,8 +365,8 @@ public final class ChecksumVerifier {
         return column.columnType() + (column.collation() == null ? "" : " " + column.collation());
     }
 
-    /** Row count and the two halves of the XOR of the rows' hashes (text, as the server renders them). */
-    private record Checksum(long rows, String high, String low) {
+    /** Row count and the XOR of the rows' 64-bit hashes (text, as the server renders it). */
+    private record Checksum(long rows, String hash) {
     }
 
     /**
