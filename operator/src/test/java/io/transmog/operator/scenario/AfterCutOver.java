@@ -1,6 +1,7 @@
 package io.transmog.operator.scenario;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,10 +55,11 @@ public record AfterCutOver(SchemaMigration migration, long seededRows, LoadRepor
         return List.of(
                 String.format(Locale.ROOT, "copy:      %,d rows copied, %,d changed keys applied from the binlog",
                         progress == null ? 0 : progress.getRowsCopied(), progress == null ? 0 : progress.getEventsApplied()),
-                String.format(Locale.ROOT, "cut-over:  %s attempt(s); write stall in status.cutOver.stallMillis: %s ms;"
-                                + " the writers' longest wait across it: %,d ms",
-                        cutOver == null ? 0 : cutOver.getAttempts(), cutOver == null ? null : cutOver.getStallMillis(),
-                        window.longestMillis()),
+                String.format(Locale.ROOT, "cut-over:  %s attempt(s), status.completedAt %s s after the approval; write"
+                                + " stall in status.cutOver.stallMillis: %s ms; the writers' longest wait across it: %,d ms",
+                        cutOver == null ? 0 : cutOver.getAttempts(), status.getCompletedAt() == null ? "?"
+                                : Duration.between(approved, Instant.parse(status.getCompletedAt())).toSeconds(),
+                        cutOver == null ? null : cutOver.getStallMillis(), window.longestMillis()),
                 String.format(Locale.ROOT, "writers:   %d, %,d batches during the copy and %,d across the cut-over",
                         duringCopy.writers(), duringCopy.batches(), duringCutOver.batches()));
     }

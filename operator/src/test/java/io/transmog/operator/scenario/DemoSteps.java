@@ -114,8 +114,8 @@ public final class DemoSteps {
         }, "load-report"));
         long parent = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L);
         while (ProcessHandle.of(parent).map(ProcessHandle::isAlive).orElse(false)) {
-            System.out.printf(Locale.ROOT, "load p%d: %,d batches, %d errors%n", phase, load.batches(), load.errors());
             ClusterChecks.sleep(Duration.ofSeconds(1));
+            System.out.printf(Locale.ROOT, "load p%d: %,d batches, %d errors%n", phase, load.batches(), load.errors());
         }
         System.exit(1);
     }
