@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import io.fabric8.kubernetes.api.model.Condition;
@@ -102,7 +103,7 @@ public final class ClusterChecks {
 
     /** The migration's status, the pods, the latest Events and the operator's and runners' last log lines. */
     public String diagnostics() {
-        Map<String, java.util.function.Supplier<String>> parts = new LinkedHashMap<>();
+        Map<String, Supplier<String>> parts = new LinkedHashMap<>();
         parts.put("status of smig/" + name, () -> Serialization.asYaml(migration().get().getStatus()));
         parts.put("pods", () -> pods(namespace) + pods(OPERATOR_NAMESPACE));
         parts.put("events in " + namespace, () -> client.v1().events().inNamespace(namespace).list().getItems().stream()
