@@ -18,8 +18,11 @@ kube-deps:
 	scripts/ensure-node-deps.sh
 	scripts/provision-go-tools.sh
 
+# Also writes target/test-classpath.txt in engine/ and operator/ (each module's test class path, resolved in this same
+# reactor run, so the engine comes from engine/target): make bench runs io.transmog.bench.Bench and make demo
+# io.transmog.operator.scenario.DemoSteps (the end-to-end scenario's load and checks) from the test classes.
 build:
-	$(MVN) -DskipTests package
+	$(MVN) -DskipTests package dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt
 	scripts/write-launcher.sh
 
 test: deps kube-deps

@@ -8,7 +8,8 @@
 #   mdb_app  -e 'SELECT 1'       # client as the generated non-root user over TCP
 #   lib_on_exit 'some command'   # more cleanup, run in reverse order before mariadbd stops
 #
-# After mdb_start: MDB_DIR MDB_PORT MDB_SOCKET MDB_PID MDB_USER MDB_PASSWORD_FILE
+# After mdb_start: MDB_DIR MDB_PORT MDB_SOCKET MDB_PID MDB_USER (all privileges, with GRANT OPTION: it
+# creates the demo's migration account) MDB_PASSWORD_FILE
 # MDB_ROOT_CNF MDB_APP_CNF (client option files) and MDB_VERSION are set. The server,
 # its datadir and every file made here live under MDB_DIR, which cleanup removes; a
 # watchdog also stops the server if the calling script dies without running its traps
@@ -187,8 +188,8 @@ mdb_start() {
   local password; password=$(cat "$MDB_PASSWORD_FILE")
   mdb_root -e "CREATE USER '$MDB_USER'@'127.0.0.1' IDENTIFIED BY '$password';
                CREATE USER '$MDB_USER'@'localhost' IDENTIFIED BY '$password';
-               GRANT ALL PRIVILEGES ON *.* TO '$MDB_USER'@'127.0.0.1';
-               GRANT ALL PRIVILEGES ON *.* TO '$MDB_USER'@'localhost';" || { _mdb_tail_log; return 1; }
+               GRANT ALL PRIVILEGES ON *.* TO '$MDB_USER'@'127.0.0.1' WITH GRANT OPTION;
+               GRANT ALL PRIVILEGES ON *.* TO '$MDB_USER'@'localhost' WITH GRANT OPTION;" || { _mdb_tail_log; return 1; }
   MDB_APP_CNF="$MDB_DIR/app.cnf"
   (umask 077; printf '[client]\nuser=%s\npassword=%s\nhost=127.0.0.1\nport=%s\nprotocol=TCP\ndefault-character-set=utf8mb4\n' \
      "$MDB_USER" "$password" "$MDB_PORT" >"$MDB_APP_CNF"

@@ -1,5 +1,6 @@
 package io.transmog.bench;
 
+import io.transmog.load.Latencies;
 import io.transmog.testdb.MariaDbServer;
 
 import java.sql.Connection;

@@ -1,5 +1,7 @@
 package io.transmog.bench;
 
+import io.transmog.load.Latencies;
+import io.transmog.load.PacedWrites;
 import io.transmog.testdb.MariaDbServer;
 import io.transmog.testdb.ServerFlavor;
 import io.transmog.testdb.ServerOptions;
@@ -152,7 +154,7 @@ public final class Bench {
         if (writesPerSecond > 0) {
             double cpuBefore = serverCpuSeconds();
             baselineFrom = System.nanoTime();
-            writes = new PacedWrites(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, rows);
+            writes = SysbenchWrites.start(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, rows);
             TimeUnit.SECONDS.sleep(BASELINE_SECONDS);
             loadCpuPerSecond = (serverCpuSeconds() - cpuBefore) / ((System.nanoTime() - baselineFrom) / 1e9);
             probe = new ApplyLagProbe(server, DATABASE, table, "_" + table + "_gho", PROBE_KEY);

@@ -505,10 +505,16 @@ public final class MariaDbServer implements AutoCloseable {
       throw new IllegalArgumentException(
           EXTERNAL_URL_ENV + " must look like mysql://user:password@host:port, got " + url);
     }
-    String host = uri.getHost();
-    int port = uri.getPort() == -1 ? 3306 : uri.getPort();
-    String user = URLDecoder.decode(credentials[0], StandardCharsets.UTF_8);
-    String password = URLDecoder.decode(credentials[1], StandardCharsets.UTF_8);
+    return external(uri.getHost(), uri.getPort() == -1 ? 3306 : uri.getPort(),
+        URLDecoder.decode(credentials[0], StandardCharsets.UTF_8),
+        URLDecoder.decode(credentials[1], StandardCharsets.UTF_8));
+  }
+
+  /**
+   * A handle to a server someone else started and stops (a script's, a container's), with the
+   * same connections and helpers as the harness's own; its flavor is guessed from its version.
+   */
+  public static MariaDbServer external(String host, int port, String user, String password) {
     return new MariaDbServer(host, port, user, password, detectFlavor(host, port, user, password));
   }
 
@@ -526,7 +532,7 @@ public final class MariaDbServer implements AutoCloseable {
       return version.startsWith("10.") ? ServerFlavor.MARIADB_10_11 : ServerFlavor.MARIADB_11_8;
     } catch (SQLException e) {
       throw new IllegalStateException(
-          "cannot connect to " + EXTERNAL_URL_ENV + " server " + host + ":" + port, e);
+          "cannot connect to the server at " + host + ":" + port + " as " + user, e);
     }
   }
 

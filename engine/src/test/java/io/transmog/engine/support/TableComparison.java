@@ -25,8 +25,31 @@ public final class TableComparison {
                                          String leftTable, List<String> leftColumns,
                                          String rightTable, List<String> rightColumns,
                                          List<String> orderBy) throws SQLException {
-        try (Statement left = connection.createStatement(); Statement right = connection.createStatement();
-             ResultSet l = left.executeQuery(select(database, leftTable, leftColumns, orderBy));
+        try (Statement left = connection.createStatement(); Statement right = connection.createStatement()) {
+            return firstDifference(left, right, database, leftTable, leftColumns, rightTable, rightColumns, orderBy);
+        }
+    }
+
+    /**
+     * As above, over two connections, each result set streamed row by row: for tables too large to hold twice in
+     * memory (Connector/J reads a whole result set unless it streams, and one connection streams one at a time).
+     */
+    public static String firstDifference(Connection leftConnection, Connection rightConnection, String database,
+                                         String leftTable, List<String> leftColumns,
+                                         String rightTable, List<String> rightColumns,
+                                         List<String> orderBy) throws SQLException {
+        try (Statement left = leftConnection.createStatement(); Statement right = rightConnection.createStatement()) {
+            left.setFetchSize(Integer.MIN_VALUE);
+            right.setFetchSize(Integer.MIN_VALUE);
+            return firstDifference(left, right, database, leftTable, leftColumns, rightTable, rightColumns, orderBy);
+        }
+    }
+
+    private static String firstDifference(Statement left, Statement right, String database,
+                                          String leftTable, List<String> leftColumns,
+                                          String rightTable, List<String> rightColumns,
+                                          List<String> orderBy) throws SQLException {
+        try (ResultSet l = left.executeQuery(select(database, leftTable, leftColumns, orderBy));
              ResultSet r = right.executeQuery(select(database, rightTable, rightColumns, orderBy))) {
             long row = 0;
             while (true) {

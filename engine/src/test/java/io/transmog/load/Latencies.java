@@ -1,4 +1,4 @@
-package io.transmog.bench;
+package io.transmog.load;
 
 import java.util.Arrays;
 import java.util.Locale;
@@ -7,12 +7,18 @@ import java.util.Locale;
  * Timed samples (when each one started, how long it took), appended by one thread and read
  * after it stopped. Summaries are over the samples that started inside a window.
  */
-final class Latencies {
+public final class Latencies {
     private long[] starts = new long[1024];
     private long[] nanos = new long[1024];
     private int size;
 
-    void add(long startNanos, long latencyNanos) {
+    /** Receives one sample: when it started (System.nanoTime()) and how long it took. */
+    @FunctionalInterface
+    public interface SampleConsumer {
+        void accept(long startNanos, long latencyNanos);
+    }
+
+    public void add(long startNanos, long latencyNanos) {
         if (size == starts.length) {
             starts = Arrays.copyOf(starts, size * 2);
             nanos = Arrays.copyOf(nanos, size * 2);
@@ -22,8 +28,14 @@ final class Latencies {
         size++;
     }
 
+    public void forEach(SampleConsumer consumer) {
+        for (int i = 0; i < size; i++) {
+            consumer.accept(starts[i], nanos[i]);
+        }
+    }
+
     /** The samples of all {@code parts} that started in {@code [from, to)}, summarised. */
-    static Summary between(Iterable<Latencies> parts, long from, long to) {
+    public static Summary between(Iterable<Latencies> parts, long from, long to) {
         long[] picked = new long[16];
         int count = 0;
         for (Latencies part : parts) {
@@ -50,20 +62,20 @@ final class Latencies {
     }
 
     /** Count and nearest-rank percentiles of latencies, in nanoseconds. */
-    record Summary(int count, long p50, long p99, long max) {
-        double p50Millis() {
+    public record Summary(int count, long p50, long p99, long max) {
+        public double p50Millis() {
             return p50 / 1e6;
         }
 
-        double p99Millis() {
+        public double p99Millis() {
             return p99 / 1e6;
         }
 
-        double maxMillis() {
+        public double maxMillis() {
             return max / 1e6;
         }
 
-        String describe() {
+        public String describe() {
             return count == 0 ? "no samples"
                     : String.format(Locale.ROOT, "p50 %.1f / p99 %.1f / max %.1f ms (%d)", p50Millis(), p99Millis(),
                     maxMillis(), count);
