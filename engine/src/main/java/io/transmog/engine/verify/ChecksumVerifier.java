@@ -40,7 +40,8 @@ import java.util.stream.Collectors;
 /**
  * Verification before cut-over: compares the original with the ghost table chunk by chunk
  * (ranges of the chunking key, cut from the original's key like the copy), each chunk as
- * a row count plus a 128-bit XOR of per-row SHA-256 prefixes over every copied column. Each value is
+ * a row count plus a 128-bit XOR of per-row SHA-256 prefixes over every copied column
+ * ({@link RowHashes}, over the rows' bytes as the server projects them). Each value is
  * projected so that equal data gives equal bytes on both sides even where the ALTER
  * changed its type (the original is converted through the ghost's type the way the copy
  * converts it); columns without an exact projection are left out and listed by
@@ -249,15 +250,15 @@ public final class ChecksumVerifier {
         BoundStatement ghostQuery = keyOrderDifference == null
                 ? sql.checksumGhostRange(from, false, to, ghostTerms)
                 : sql.checksumGhostJoined(from, false, to, ghostTerms);
-        CompletableFuture<Checksum> ghostSide = CompletableFuture.supplyAsync(() -> {
+        CompletableFuture<RowHashes.Fingerprint> ghostSide = CompletableFuture.supplyAsync(() -> {
             try {
                 return checksum(ghostSnapshot, ghostQuery);
             } catch (SQLException e) {
                 throw new CompletionException(e);
             }
         }, ghostReader);
-        Checksum original = checksum(snapshot, sql.checksumOriginalRange(from, false, to, originalTerms));
-        Checksum ghost = join(ghostSide);
+        RowHashes.Fingerprint original = checksum(snapshot, sql.checksumOriginalRange(from, false, to, originalTerms));
+        RowHashes.Fingerprint ghost = join(ghostSide);
         rowsCompared += original.rows();
         chunksCompared++;
         if (!original.equals(ghost)) {
@@ -268,7 +269,7 @@ public final class ChecksumVerifier {
         return ghost.rows();
     }
 
-    private static Checksum join(CompletableFuture<Checksum> side) throws SQLException {
+    private static RowHashes.Fingerprint join(CompletableFuture<RowHashes.Fingerprint> side) throws SQLException {
         try {
             return side.join();
         } catch (CompletionException e) {
@@ -328,12 +329,20 @@ public final class ChecksumVerifier {
         });
     }
 
-    private Checksum checksum(Connection snapshot, BoundStatement bound) throws SQLException {
+    private RowHashes.Fingerprint checksum(Connection snapshot, BoundStatement bound) throws SQLException {
+        RowHashes hashes = new RowHashes();
+        // Without a column to compare, the query selects a constant per row: rows are only counted.
+        int values = originalTerms.size();
         try (PreparedStatement statement = bound.prepare(snapshot);
              ResultSet rs = statement.executeQuery()) {
-            rs.next();
-            return new Checksum(rs.getLong(1), rs.getString(2));
+            while (rs.next()) {
+                for (int i = 1; i <= values; i++) {
+                    hashes.value(rs.getBytes(i));
+                }
+                hashes.endRow();
+            }
         }
+        return hashes.fingerprint();
     }
 
     private static long count(Connection connection, String query) throws SQLException {
@@ -363,10 +372,6 @@ public final class ChecksumVerifier {
 
     private static String typeOf(ColumnInfo column) {
         return column.columnType() + (column.collation() == null ? "" : " " + column.collation());
-    }
-
-    /** Row count and the XOR of the rows' 64-bit hashes (text, as the server renders it). */
-    private record Checksum(long rows, String hash) {
     }
 
     /**
