@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
 /**
  * Verification before cut-over: compares the original with the ghost table chunk by chunk
  * (ranges of the chunking key, cut from the original's key like the copy), each chunk as
- * a row count plus a 128-bit XOR of per-row SHA-256 prefixes over every copied column
+ * a row count plus a 64-bit XOR of per-row hashes over every copied column
  * ({@link RowHashes}, over the rows' bytes as the server projects them). Each value is
  * projected so that equal data gives equal bytes on both sides even where the ALTER
  * changed its type (the original is converted through the ghost's type the way the copy
