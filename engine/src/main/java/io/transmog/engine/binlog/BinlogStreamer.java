@@ -124,7 +124,7 @@ public final class BinlogStreamer implements AutoCloseable {
                 }
             });
         }
-        binlogClient.setEventDeserializer(EventDecoding.deserializer());
+        binlogClient.setEventDeserializer(EventDecoding.deserializer(table -> isOriginal(table) || isChangelog(table)));
         binlogClient.registerEventListener(this::onEvent);
         binlogClient.registerLifecycleListener(new BinaryLogClient.AbstractLifecycleListener() {
             @Override
@@ -235,6 +235,8 @@ public final class BinlogStreamer implements AutoCloseable {
             for (Event inner : payload.getUncompressedEvents()) {
                 handle(inner);
             }
+        } else if (event.getData() instanceof EventDecoding.OtherTableRows) {
+            return;
         } else if (event.getData() instanceof EventDecoding.UndecodedRows undecoded) {
             TableMapEventData table = tables.get(undecoded.tableId());
             if (table != null && isOriginal(table)) {
