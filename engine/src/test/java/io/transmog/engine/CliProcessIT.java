@@ -67,6 +67,26 @@ class CliProcessIT {
                 .isEqualTo(1_000_000L);
     }
 
+    /**
+     * The checksum pass reads rows into transmog to hash them. Chunks of wide rows (here 40 rows of 1 MiB, one chunk)
+     * held whole, for both tables at once, need 80 MiB: more than this heap, as a chunk of 1,000 rows of 200 KiB would
+     * be for a runner's. Read row by row, they need one row each.
+     */
+    @Test
+    void verifiesChunksOfMegabyteRowsInAHeapSmallerThanAChunk() throws Exception {
+        String database = server.createDatabase("wide");
+        server.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, doc MEDIUMBLOB NOT NULL) ENGINE=InnoDB",
+                "INSERT INTO t SELECT seq, REPEAT(CHAR(64 + seq), 1048576) FROM seq_1_to_40");
+        try (CliProcess cli = CliProcess.migrate(server, database, List.of("-Xmx48m", "-XX:+ExitOnOutOfMemoryError"),
+                "--table", "t", "--alter", "ADD COLUMN extra INT NOT NULL DEFAULT 0", "--execute", "--chunk-size", "50")) {
+            int exit = cli.waitFor(300);
+            assertThat(exit).as(cli.stderr()).isZero();
+            assertThat(cli.stderr()).contains("checksum pass 1: 40 rows in 1 chunks compared");
+        }
+        assertThat(server.queryLong(database, "SELECT COUNT(*) FROM t JOIN _t_del d USING (id) WHERE t.doc = d.doc"))
+                .isEqualTo(40L);
+    }
+
     private String showCreate(String database) throws Exception {
         try (Connection connection = server.connect(database);
              var statement = connection.createStatement();

@@ -333,13 +333,18 @@ public final class ChecksumVerifier {
         RowHashes hashes = new RowHashes();
         // Without a column to compare, the query selects a constant per row: rows are only counted.
         int values = originalTerms.size();
-        try (PreparedStatement statement = bound.prepare(snapshot);
-             ResultSet rs = statement.executeQuery()) {
-            while (rs.next()) {
-                for (int i = 1; i <= values; i++) {
-                    hashes.value(rs.getBytes(i));
+        try (PreparedStatement statement = bound.prepare(snapshot)) {
+            // Row by row off the socket (Connector/J's streaming result set): a chunk of wide rows, BLOBs of megabytes,
+            // would otherwise sit in the heap whole, twice (both tables at once), and a runner sized for ordinary rows
+            // would die of it. The connection reads nothing else until the result set is closed, which is here.
+            statement.setFetchSize(Integer.MIN_VALUE);
+            try (ResultSet rs = statement.executeQuery()) {
+                while (rs.next()) {
+                    for (int i = 1; i <= values; i++) {
+                        hashes.value(rs.getBytes(i));
+                    }
+                    hashes.endRow();
                 }
-                hashes.endRow();
             }
         }
         return hashes.fingerprint();
