@@ -10,9 +10,12 @@ import io.transmog.engine.throttle.LoadThresholds;
 public final class Controls {
     /** Duplicate warnings of a chunk are counted one by one; the session keeps at most 65535. */
     public static final int MAX_CHUNK_SIZE = 50_000;
+    /** Each stream holds a connection and one chunk's rows; more than a few only crowd the server. */
+    public static final int MAX_COPY_THREADS = 16;
     private volatile boolean paused;
     private volatile boolean postponeCutOver;
     private volatile int chunkSize;
+    private volatile int copyThreads = 2;
     private volatile double niceRatio;
     private volatile long maxLagMillis;
     private volatile LoadThresholds maxLoad;
@@ -54,6 +57,18 @@ public final class Controls {
             throw new MigrationException("chunk size must be between 10 and " + MAX_CHUNK_SIZE + ", got " + chunkSize);
         }
         this.chunkSize = chunkSize;
+    }
+
+    /** Chunks copied at once, each on its own connection; 1 copies them one after the other, as gh-ost does. */
+    public int copyThreads() {
+        return copyThreads;
+    }
+
+    public void setCopyThreads(int copyThreads) {
+        if (copyThreads < 1 || copyThreads > MAX_COPY_THREADS) {
+            throw new MigrationException("copy threads must be between 1 and " + MAX_COPY_THREADS + ", got " + copyThreads);
+        }
+        this.copyThreads = copyThreads;
     }
 
     public double niceRatio() {

@@ -23,7 +23,6 @@ public record MigrationConfig(
         int cutOverRetries,
         CutOverAlgorithm cutOverAlgorithm,
         int dmlBatchSize,
-        int copyStreams,
         long heartbeatIntervalMillis,
         long binlogServerId,
         long checkpointIntervalMillis,
@@ -42,9 +41,6 @@ public record MigrationConfig(
         Path postponeCutOverFlagFile,
         HooksConfig hooks,
         Throttler.Settings throttling) {
-
-    /** Each stream holds a connection and share locks on one chunk; more than a few only crowd the server. */
-    public static final int MAX_COPY_STREAMS = 16;
 
     public static Builder builder(ConnectionConfig connection, String table, String alter) {
         return new Builder(connection, table, alter);
@@ -66,7 +62,6 @@ public record MigrationConfig(
         private CutOverAlgorithm cutOverAlgorithm = CutOverAlgorithm.AUTOMATIC;
         private int dmlBatchSize = 100;
         /** Two: one INSERT ... SELECT at a time leaves the server waiting on round trips; see RowCopier. */
-        private int copyStreams = 2;
         private long heartbeatIntervalMillis = 100;
         private long binlogServerId;
         private long checkpointIntervalMillis = 1000;
@@ -106,7 +101,6 @@ public record MigrationConfig(
         /** The best the server supports unless set (tests compare the two on MySQL); see {@link CutOverAlgorithm}. */
         public Builder cutOverAlgorithm(CutOverAlgorithm value) { cutOverAlgorithm = java.util.Objects.requireNonNull(value); return this; }
         public Builder dmlBatchSize(int value) { dmlBatchSize = value; return this; }
-        public Builder copyStreams(int value) { copyStreams = value; return this; }
         public Builder heartbeatIntervalMillis(long value) { heartbeatIntervalMillis = value; return this; }
         public Builder binlogServerId(long value) { binlogServerId = value; return this; }
         public Builder checkpointIntervalMillis(long value) { checkpointIntervalMillis = value; return this; }
@@ -158,12 +152,9 @@ public record MigrationConfig(
             if (dmlBatchSize < 1 || dmlBatchSize > 1000) {
                 throw new MigrationException("DML batch size must be between 1 and 1000, got " + dmlBatchSize);
             }
-            if (copyStreams < 1 || copyStreams > MAX_COPY_STREAMS) {
-                throw new MigrationException("copy threads must be between 1 and " + MAX_COPY_STREAMS + ", got " + copyStreams);
-            }
             return new MigrationConfig(connection, table, alter, execute, approveRenamedColumns, exactRowCount,
                     initiallyDropGhostTable, initiallyDropOldTable, okToDropTable, cutOverLockTimeoutSeconds,
-                    cutOverRetries, cutOverAlgorithm, dmlBatchSize, copyStreams, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis,
+                    cutOverRetries, cutOverAlgorithm, dmlBatchSize, heartbeatIntervalMillis, binlogServerId, checkpointIntervalMillis,
                     skipChecksum, skipMappingCheck, discardForeignKeys, analyzeGhostTableBeforeCutOver, includeTriggers,
                     allowZeroInDate, gtid,
                     triggerSuffix, keepTablesOnConnectionLoss, keepChangelogOnSuccess, startOverIfBinlogPurged, startOverAdvice, postponeCutOverFlagFile,

@@ -334,7 +334,7 @@ public final class Migrator {
              Connection applyConnection = database.connect();
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
                      triggers.ghostNames());
-             RowCopier copier = new RowCopier(copyConnection, database::connect, config.copyStreams(), sql, plan.keyColumns(),
+             RowCopier copier = new RowCopier(copyConnection, database::connect, controls::copyThreads, sql, plan.keyColumns(),
                      plan.ghostChunkKey().name(), resumeFrom.map(Checkpoint::copiedUpTo).orElse(null),
                      resumeFrom.map(Checkpoint::copyDone).orElse(false), resumeFrom.map(Checkpoint::rowsCopied).orElse(0L));
              Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())

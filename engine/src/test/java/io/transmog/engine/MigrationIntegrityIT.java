@@ -260,13 +260,14 @@ class MigrationIntegrityIT {
         controls.setPostponeCutOver(true);
         // Each shape copies with its own number of chunks at once, 1 (gh-ost's way) to 4, the applier beside them.
         int copyThreads = 1 + Math.floorMod(shape.name().hashCode(), 4);
+        controls.setCopyThreads(copyThreads);
         MigrationRun run;
         try (WriteLoad load = new WriteLoad(server, database, 2, "+05:30", List.of(APPLICATION_SQL_MODE),
                 r -> shape.statement(table, r))) {
             run = MigrationRun.start(server, database, table, shape.alter(), controls,
                     // Zero dates are the application's data; on MySQL, whose sql_mode (kept by the engine) rejects
                     // them, gh-ost's --allow-zero-in-date lets them through.
-                    b -> b.approveRenamedColumns(!shape.renamed().isEmpty()).allowZeroInDate(true).copyStreams(copyThreads));
+                    b -> b.approveRenamedColumns(!shape.renamed().isEmpty()).allowZeroInDate(true));
             run.awaitPhase(Phase.AwaitingCutOver, Duration.ofMinutes(2));
             Thread.sleep(300);
             load.stop();

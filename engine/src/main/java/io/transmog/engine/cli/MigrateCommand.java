@@ -84,7 +84,7 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--dml-batch-size", defaultValue = "100", description = "changed keys re-synced per transaction (default: ${DEFAULT-VALUE})")
     int dmlBatchSize;
     @Option(names = "--copy-threads", defaultValue = "2",
-            description = "chunks copied at once, each on its own connection; 1 copies one after the other as gh-ost does (default: ${DEFAULT-VALUE})")
+            description = "chunks copied at once, each on its own connection; 1 copies one after the other as gh-ost does; live (default: ${DEFAULT-VALUE})")
     int copyThreads;
     @Option(names = "--nice-ratio", defaultValue = "0", description = "sleep this many times each chunk's copy time after it (default: ${DEFAULT-VALUE})")
     double niceRatio;
@@ -205,6 +205,7 @@ public final class MigrateCommand implements Callable<Integer> {
                     LoadThresholds.parse("--max-load", maxLoad), LoadThresholds.parse("--critical-load", criticalLoad));
             controls.setCriticalLoadHibernateSeconds(criticalLoadHibernateSeconds);
             controls.setThrottleQuery(throttleQuery);
+            controls.setCopyThreads(copyThreads);
         } catch (MigrationException e) {
             err.println("error: " + e.getMessage());
             return 2;
@@ -315,7 +316,6 @@ public final class MigrateCommand implements Callable<Integer> {
                 .cutOverLockTimeoutSeconds(cutOverLockTimeoutSeconds)
                 .cutOverRetries(defaultRetries)
                 .dmlBatchSize(dmlBatchSize)
-                .copyStreams(copyThreads)
                 .heartbeatIntervalMillis(heartbeatIntervalMillis)
                 .binlogServerId(replicaServerId)
                 .postponeCutOverFlagFile(postponeCutOverFlagFile)

@@ -25,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -33,7 +34,7 @@ import java.util.function.Supplier;
  * beyond it are carried by the binlog). Each chunk is one INSERT IGNORE ... SELECT, so
  * copying a chunk twice, as after a crash, is harmless.
  * <p>
- * Up to {@code streams} chunks are copied at once, each in its own transaction on its own
+ * Up to {@code streams} chunks (a live setting) are copied at once, each in its own transaction on its own
  * connection, while the caller's thread plans the next chunks and applies binlog changes: one
  * INSERT ... SELECT at a time leaves the server idle between statements and its other cores
  * unused. Chunks cover disjoint key ranges and each holds share locks on the rows it reads
@@ -51,7 +52,7 @@ public final class RowCopier implements AutoCloseable {
     private final SqlBuilder sql;
     private final List<KeyColumn> key;
     private final String chunkKeyName;
-    private final int streams;
+    private final IntSupplier streams;
     private final ExecutorService workers;
     /** Worker connections not copying a chunk now; there is one per stream at most. */
     private final BlockingQueue<Connection> idleConnections = new LinkedBlockingQueue<>();
@@ -71,15 +72,12 @@ public final class RowCopier implements AutoCloseable {
     /**
      * @param planner connection for the reads that find chunk bounds (not closed here)
      * @param connect opens the connections chunks are copied on, one per stream, closed by {@link #close()}
-     * @param streams chunks copied at once (1: one after the other, as gh-ost does)
+     * @param streams chunks copied at once (1: one after the other, as gh-ost does), read before each chunk starts
      * @param resumeAfter end of the last chunk a previous run copied (from its checkpoint), or null
      * @param rowsCopiedBefore rows that run had copied, so progress continues where it was
      */
-    public RowCopier(Connection planner, Supplier<Connection> connect, int streams, SqlBuilder sql, List<KeyColumn> key,
+    public RowCopier(Connection planner, Supplier<Connection> connect, IntSupplier streams, SqlBuilder sql, List<KeyColumn> key,
                      String ghostChunkKeyName, KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) {
-        if (streams < 1) {
-            throw new IllegalArgumentException("copy streams must be at least 1, got " + streams);
-        }
         this.planner = planner;
         this.connect = connect;
         this.streams = streams;
@@ -90,7 +88,8 @@ public final class RowCopier implements AutoCloseable {
         this.plannedUpTo = resumeAfter;
         this.done = copyDone;
         this.rowsCopied = rowsCopiedBefore;
-        this.workers = Executors.newFixedThreadPool(streams, DaemonThreads.named("transmog-copy"));
+        // Threads (and connections, see idleConnection) as the setting asks for them; they are reused after.
+        this.workers = Executors.newCachedThreadPool(DaemonThreads.named("transmog-copy"));
     }
 
     /** Inclusive end of the chunks committed without a gap; null before the first. */
@@ -128,7 +127,7 @@ public final class RowCopier implements AutoCloseable {
                 inFlight.add(start(first.get(), true, chunkSize));
             }
         }
-        while (inFlight.size() < streams && !allPlanned) {
+        while (inFlight.size() < Math.max(1, streams.getAsInt()) && !allPlanned) {
             inFlight.add(start(plannedUpTo, false, chunkSize));
         }
         Chunk oldest = inFlight.removeFirst();

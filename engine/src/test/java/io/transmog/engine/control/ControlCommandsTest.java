@@ -44,6 +44,16 @@ class ControlCommandsTest {
     }
 
     @Test
+    void copyThreadsAreSetAndReadBackWithinOneToSixteen() {
+        assertThat(commands.execute("copy-threads=4")).contains("copy-threads: 4;").doesNotStartWith("error");
+        assertThat(controls.copyThreads()).isEqualTo(4);
+        assertThat(commands.execute("copy-threads=?")).isEqualTo("4\n");
+        assertThat(commands.execute("copy-threads=17")).startsWith("error: copy threads must be between 1 and 16, got 17");
+        assertThat(commands.execute("copy-threads=0")).startsWith("error: copy threads must be between 1 and 16, got 0");
+        assertThat(controls.copyThreads()).isEqualTo(4);
+    }
+
+    @Test
     void invalidValuesAreRefusedWithTheReasonAndChangeNothing() {
         assertThat(commands.execute("chunk-size=abc")).isEqualTo("error: chunk-size: \"abc\" is not a whole number\n");
         assertThat(commands.execute("chunk-size=5")).startsWith("error: chunk size must be between 10 and " + Controls.MAX_CHUNK_SIZE + ", got 5");
@@ -136,7 +146,7 @@ class ControlCommandsTest {
                 .endsWith("\n").hasLineCount(1);
         String status = commands.execute("status");
         assertThat(status).contains("# Migrating `shop`.`customers`; ghost table `shop`.`_customers_gho`",
-                "# chunk-size: 1000; max-lag-millis: 1500ms;", "# Phase: Copying — copying rows and applying changes");
+                "# chunk-size: 1000; copy-threads: 2; max-lag-millis: 1500ms;", "# Phase: Copying — copying rows and applying changes");
         assertThat(status.lines().reduce((a, b) -> b).orElseThrow()).startsWith("Copy: 2500/10000");
         assertThat(commands.execute("info")).contains("# chunk-size: 1000");
         assertThat(commands.execute("help")).contains("chunk-size=<n>", "panic", "unpostpone");

@@ -12,9 +12,16 @@ public class ThrottleSpec {
 
     @Default("1000")
     @Min(10)
-    @Max(100000)
+    @Max(50000)
     @JsonPropertyDescription("Rows copied per chunk (gh-ost --chunk-size). Live.")
     private Integer chunkSize;
+
+    @Default("2")
+    @Min(1)
+    @Max(16)
+    @JsonPropertyDescription("Chunks copied at once, each in its own transaction on its own connection "
+            + "(transmog --copy-threads; not in gh-ost). 1 copies them one after the other, as gh-ost does. Live.")
+    private Integer copyThreads;
 
     @Default("1500")
     @Min(100)
@@ -36,6 +43,14 @@ public class ThrottleSpec {
 
     public void setChunkSize(Integer chunkSize) {
         this.chunkSize = chunkSize;
+    }
+
+    public Integer getCopyThreads() {
+        return copyThreads;
+    }
+
+    public void setCopyThreads(Integer copyThreads) {
+        this.copyThreads = copyThreads;
     }
 
     public Integer getMaxLagMillis() {

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.IntConsumer;
 import java.util.zip.CRC32;
 
 import io.transmog.engine.Controls;
@@ -40,6 +41,7 @@ public final class MigrationSettings {
 
     static final int DEFAULT_PORT = 3306;
     static final int DEFAULT_CHUNK_SIZE = 1000;
+    static final int DEFAULT_COPY_THREADS = 2;
     static final int DEFAULT_MAX_LAG_MILLIS = 1500;
     static final int DEFAULT_LOCK_TIMEOUT_SECONDS = 3;
     /**
@@ -152,6 +154,19 @@ public final class MigrationSettings {
         public boolean isEmpty() {
             return applied.isEmpty() && problems.isEmpty();
         }
+
+        /** Sets a numeric knob when the spec's value differs from the current one; a refused value is a problem. */
+        private void setNumber(String field, int wanted, long current, IntConsumer setter) {
+            if (wanted == current) {
+                return;
+            }
+            try {
+                setter.accept(wanted);
+                applied.add(field + "=" + wanted);
+            } catch (MigrationException e) {
+                problems.add(field + ": " + e.getMessage());
+            }
+        }
     }
 
     /** Applies {@code spec.paused}, {@code spec.throttle.*} and the manual cut-over to {@code controls}. */
@@ -169,24 +184,13 @@ public final class MigrationSettings {
             applied.add(postpone ? "cut-over waits for spec.cutOver.approved=true" : "cut-over may proceed");
         }
         ThrottleSpec throttle = spec.getThrottle() == null ? new ThrottleSpec() : spec.getThrottle();
-        int chunkSize = orDefault(throttle.getChunkSize(), DEFAULT_CHUNK_SIZE);
-        if (controls.chunkSize() != chunkSize) {
-            try {
-                controls.setChunkSize(chunkSize);
-                applied.add("spec.throttle.chunkSize=" + chunkSize);
-            } catch (MigrationException e) {
-                problems.add("spec.throttle.chunkSize: " + e.getMessage());
-            }
-        }
-        int maxLag = orDefault(throttle.getMaxLagMillis(), DEFAULT_MAX_LAG_MILLIS);
-        if (controls.maxLagMillis() != maxLag) {
-            try {
-                controls.setMaxLagMillis(maxLag);
-                applied.add("spec.throttle.maxLagMillis=" + maxLag);
-            } catch (MigrationException e) {
-                problems.add("spec.throttle.maxLagMillis: " + e.getMessage());
-            }
-        }
+        Changes changes = new Changes(applied, problems);
+        changes.setNumber("spec.throttle.chunkSize", orDefault(throttle.getChunkSize(), DEFAULT_CHUNK_SIZE),
+                controls.chunkSize(), controls::setChunkSize);
+        changes.setNumber("spec.throttle.copyThreads", orDefault(throttle.getCopyThreads(), DEFAULT_COPY_THREADS),
+                controls.copyThreads(), controls::setCopyThreads);
+        changes.setNumber("spec.throttle.maxLagMillis", orDefault(throttle.getMaxLagMillis(), DEFAULT_MAX_LAG_MILLIS),
+                controls.maxLagMillis(), value -> controls.setMaxLagMillis(value));
         try {
             LoadThresholds maxLoad = LoadThresholds.parse("spec.throttle.maxLoad", throttle.getMaxLoad());
             if (!Objects.equals(controls.maxLoad(), maxLoad)) {
@@ -205,7 +209,7 @@ public final class MigrationSettings {
         } catch (MigrationException e) {
             problems.add(e.getMessage());
         }
-        return new Changes(List.copyOf(applied), List.copyOf(problems));
+        return new Changes(List.copyOf(changes.applied()), List.copyOf(changes.problems()));
     }
 
     /** cutOver.mode=Manual holds the cut-over until cutOver.approved=true. */

@@ -144,6 +144,7 @@ class MigrationSettingsTest {
         spec.setPaused(true);
         Controls controls = MigrationSettings.controls(spec);
         assertThat(controls.chunkSize()).isEqualTo(500);
+        assertThat(controls.copyThreads()).as("default").isEqualTo(2);
         assertThat(controls.maxLagMillis()).isEqualTo(2000);
         assertThat(controls.maxLoad()).isEqualTo(LoadThresholds.parse("x", "Threads_running=25"));
         assertThat(controls.criticalLoad().isEmpty()).isTrue();
@@ -163,18 +164,25 @@ class MigrationSettingsTest {
 
         spec.setPaused(true);
         spec.getThrottle().setChunkSize(5000);
+        spec.getThrottle().setCopyThreads(4);
         spec.getThrottle().setMaxLoad("Threads_running=oops");
         spec.getCutOver().setApproved(true);
         MigrationSettings.Changes changes = MigrationSettings.apply(spec, controls);
         assertThat(changes.applied()).contains("spec.paused=true", "spec.throttle.chunkSize=5000",
-                "cut-over may proceed");
+                "spec.throttle.copyThreads=4", "cut-over may proceed");
         assertThat(changes.problems()).singleElement().asString().contains("maxLoad");
         assertThat(controls.paused()).isTrue();
         assertThat(controls.postponeCutOver()).isFalse();
         assertThat(controls.chunkSize()).isEqualTo(5000);
+        assertThat(controls.copyThreads()).isEqualTo(4);
         assertThat(controls.maxLoad().isEmpty()).isTrue();
 
         assertThat(MigrationSettings.apply(spec, controls).applied()).as("idempotent").isEmpty();
+
+        spec.getThrottle().setCopyThreads(32);
+        assertThat(MigrationSettings.apply(spec, controls).problems())
+                .contains("spec.throttle.copyThreads: copy threads must be between 1 and 16, got 32");
+        assertThat(controls.copyThreads()).as("the previous value stays").isEqualTo(4);
     }
 
     static SchemaMigration migration() {
