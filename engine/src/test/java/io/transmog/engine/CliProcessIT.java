@@ -78,7 +78,7 @@ class CliProcessIT {
         server.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, doc MEDIUMBLOB NOT NULL) ENGINE=InnoDB",
                 "INSERT INTO t SELECT seq, REPEAT(CHAR(64 + seq), 1048576) FROM seq_1_to_40");
         try (CliProcess cli = CliProcess.migrate(server, database, List.of("-Xmx48m", "-XX:+ExitOnOutOfMemoryError"),
-                "--table", "t", "--alter", "ADD COLUMN extra INT NOT NULL DEFAULT 0", "--execute", "--chunk-size", "50")) {
+                "--table", "t", "--alter", "ADD COLUMN extra INT NOT NULL DEFAULT 0", "--execute")) {
             int exit = cli.waitFor(300);
             assertThat(exit).as(cli.stderr()).isZero();
             assertThat(cli.stderr()).contains("checksum pass 1: 40 rows in 1 chunks compared");
