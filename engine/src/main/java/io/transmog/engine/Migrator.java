@@ -427,7 +427,8 @@ public final class Migrator {
                 }
                 applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
                 long started = System.nanoTime();
-                copier.copyNextChunk(controls.chunkSize());
+                // A nice ratio asks for rest between chunks: then none is copied while this thread sleeps.
+                copier.copyNextChunk(controls.chunkSize(), controls.niceRatio() == 0);
                 report();
                 checkpointIfDue();
                 serveCatchUp();
