@@ -86,8 +86,9 @@ public class KubeApiServerResource implements QuarkusTestResourceLifecycleManage
             CustomResourceDefinition crd = (CustomResourceDefinition) items.get(0);
             client.apiextensions().v1().customResourceDefinitions().resource(crd).create();
             client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions()
-                            .stream().anyMatch(cond -> "Established".equals(cond.getType())
+                    // The API server writes the status (accepted names) before its conditions: both may be absent.
+                    .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                            && c.getStatus().getConditions().stream().anyMatch(cond -> "Established".equals(cond.getType())
                                     && "True".equals(cond.getStatus())),
                             30, TimeUnit.SECONDS);
         } catch (IOException e) {
