@@ -54,7 +54,7 @@ public final class RowCopier implements AutoCloseable {
     private final String chunkKeyName;
     private final IntSupplier streams;
     private final ExecutorService workers;
-    /** Worker connections not copying a chunk now; there is one per stream at most. */
+    /** Worker connections not copying a chunk now: one per stream at the most streams asked for so far. */
     private final BlockingQueue<Connection> idleConnections = new LinkedBlockingQueue<>();
     private final List<Connection> openedConnections = new ArrayList<>();
     private final Deque<Chunk> inFlight = new ArrayDeque<>();
