@@ -68,6 +68,15 @@ public final class Migrator {
      * pass 4.2 s -> 3.1 s (MariaDB 10.11). A differing chunk is re-copied whole, which is rare.
      */
     private static final int VERIFY_CHUNK_ROWS = 10_000;
+    /**
+     * Changed keys pending at most when a lock is about to be taken (the writers wait for the drain under it, which
+     * should have only the last moments' changes left) and while the checksum pass reads on: its reads crowded out
+     * the applier on a busy server, and a 10M-row pass under 2,000 writes/s (MySQL 9.7) left 82,000 keys behind,
+     * which no cut-over attempt then caught up with.
+     */
+    private static final int SMALL_BACKLOG_KEYS = 1_000;
+    /** A backlog that has not shrunk for this long will not: the applier does not keep up with the writers. */
+    private static final long BACKLOG_STALL_MILLIS = 30_000;
 
     private final MigrationConfig config;
     private final Controls controls;
@@ -338,6 +347,8 @@ public final class Migrator {
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-heartbeat"));
         try (Connection copyConnection = database.connect();
              Connection applyConnection = database.connect();
+             Applier applier = new Applier(applyConnection, database::connect, sql, changedKeys,
+                     resumeFrom.map(Checkpoint::eventsApplied).orElse(0L));
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
                      triggers.ghostNames());
              RowCopier copier = new RowCopier(copyConnection, database::connect, controls::copyThreads, sql, plan.keyColumns(),
@@ -358,9 +369,7 @@ public final class Migrator {
                 // Before anything is copied or applied: a crash from here on leaves a checkpoint to resume from.
                 checkpointer.write(streamer.transactionBoundary(), streamer.transactionBoundaryGtid(), null, false, 0, 0);
             }
-            Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer,
-                    new Applier(applyConnection, sql, changedKeys, resumed == null ? 0 : resumed.eventsApplied()),
-                    copier);
+            Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer, applier, copier);
             // After the stream started, as gh-ost does; the changes it sees meanwhile are applied (Loop.runHook).
             Optional<HookFailure> refused = loop.runHook(Hook.BEFORE_ROW_COPY, Phase.Validating);
             if (refused.isPresent()) {
@@ -475,11 +484,13 @@ public final class Migrator {
                 }
                 if (mayWrite(Phase.AwaitingCutOver)) {
                     status.phase(Phase.AwaitingCutOver, "cut-over postponed: " + postponedBy.get());
-                    applier.applyPending(config.dmlBatchSize());
+                    long applied = applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
                     report();
                     checkpointIfDue();
                     serveCatchUp();
-                    Thread.sleep(IDLE_MILLIS);
+                    if (applied == 0) {
+                        Thread.sleep(IDLE_MILLIS);
+                    }
                 }
             }
         }
@@ -506,6 +517,7 @@ public final class Migrator {
                 checkAbort();
                 status.phase(Phase.AwaitingCutOver, "verifying checksums of original and ghost, pass " + pass);
                 long started = System.nanoTime();
+                awaitSmallBacklogBeforeLocking();
                 try (Connection locker = database.connect(); Connection snapshot = database.connect();
                      Connection ghostSnapshot = database.connect()) {
                     Database.execute(locker, "SET SESSION lock_wait_timeout = " + config.cutOverLockTimeoutSeconds());
@@ -518,7 +530,7 @@ public final class Migrator {
                     } finally {
                         Database.execute(locker, "UNLOCK TABLES");
                     }
-                    mismatched = applyUntilDone(() -> verifier.mismatches(snapshot, ghostSnapshot));
+                    mismatched = applyUntilDone(() -> verifier.mismatches(snapshot, ghostSnapshot, this::awaitSmallBacklog));
                     Database.execute(snapshot, "COMMIT");
                     Database.execute(ghostSnapshot, "COMMIT");
                 }
@@ -615,8 +627,9 @@ public final class Migrator {
             long until = System.currentTimeMillis() + backoff;
             while (System.currentTimeMillis() < until) {
                 checkAbort();
-                applier.applyPending(config.dmlBatchSize());
-                Thread.sleep(IDLE_MILLIS);
+                if (applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS) == 0) {
+                    Thread.sleep(IDLE_MILLIS);
+                }
             }
         }
 
@@ -640,7 +653,7 @@ public final class Migrator {
             long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
             while (!marker.isDone()) {
                 applyPending(via);
-                if (System.nanoTime() > deadline) {
+                if (!marker.isDone() && System.nanoTime() > deadline) {
                     throw new TimeoutException("the binlog stream did not catch up within " + timeoutMillis + " ms");
                 }
                 try {
@@ -657,15 +670,65 @@ public final class Migrator {
          * the lock, which the writers wait for, has only the changes of the last moments left to re-sync.
          */
         private void catchUpBeforeLocking() throws Exception {
+            workOffBacklog(Phase.CuttingOver);
             awaitStream(config.cutOverLockTimeoutSeconds() * 1000L, Optional.empty());
             applier.applyPending(config.dmlBatchSize());
         }
 
+        /**
+         * Applies changes, in slices and as throttling and pauses allow, until at most {@link #SMALL_BACKLOG_KEYS} are
+         * pending; fails when the backlog stops shrinking. {@code runningPhase} is the phase to return to after a pause.
+         */
+        private void workOffBacklog(Phase runningPhase) throws Exception {
+            int fewest = changedKeys.size();
+            long shrunkAt = System.nanoTime();
+            while (changedKeys.size() > SMALL_BACKLOG_KEYS) {
+                if (!mayWrite(runningPhase)) {
+                    shrunkAt = System.nanoTime(); // a pause or throttle is not the applier falling behind
+                    continue;
+                }
+                applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
+                report();
+                int pending = changedKeys.size();
+                if (pending < fewest) {
+                    fewest = pending;
+                    shrunkAt = System.nanoTime();
+                } else if (System.nanoTime() - shrunkAt > TimeUnit.MILLISECONDS.toNanos(BACKLOG_STALL_MILLIS)) {
+                    throw new TimeoutException(pending + " changed keys pending, none fewer for " + BACKLOG_STALL_MILLIS / 1000
+                            + " s: the applier does not keep up with the writes");
+                }
+            }
+        }
+
+        /**
+         * Before the checksum pass locks the original for READ: the backlog is worked off first, for as long as that
+         * takes (a pass cannot be skipped; the backlog's size is in the progress lines).
+         */
+        private void awaitSmallBacklogBeforeLocking() throws Exception {
+            while (true) {
+                try {
+                    workOffBacklog(Phase.AwaitingCutOver);
+                    return;
+                } catch (TimeoutException stalled) {
+                    LOG.warn("table={} phase=AwaitingCutOver checksum pass waits for the backlog: {}", names.original(),
+                            stalled.getMessage());
+                }
+            }
+        }
+
+        /** Holds the checksum pass's thread while the applier, on this one, works off a backlog. */
+        private void awaitSmallBacklog() throws InterruptedException {
+            while (changedKeys.size() > SMALL_BACKLOG_KEYS) {
+                Thread.sleep(IDLE_MILLIS);
+            }
+        }
+
+        /** Under a lock ({@code via} given) every pending key at once; otherwise a slice, so cancels land. */
         private void applyPending(Optional<Connection> via) throws SQLException {
             if (via.isPresent()) {
                 applier.applyPendingOn(via.get(), config.dmlBatchSize());
             } else {
-                applier.applyPending(config.dmlBatchSize());
+                applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
             }
         }
 

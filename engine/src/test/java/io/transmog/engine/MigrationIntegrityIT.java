@@ -261,13 +261,16 @@ class MigrationIntegrityIT {
         // Each shape copies with its own number of chunks at once, 1 (gh-ost's way) to 4, the applier beside them.
         int copyThreads = 1 + Math.floorMod(shape.name().hashCode(), 4);
         controls.setCopyThreads(copyThreads);
+        // And re-syncs its own number of keys per transaction: with 2 or 10, a backlog of a few dozen keys already
+        // runs several batches at once, each on its own connection (Applier).
+        int dmlBatchSize = List.of(2, 10, 100).get(Math.floorMod(shape.name().hashCode() / 4, 3));
         MigrationRun run;
         try (WriteLoad load = new WriteLoad(server, database, 2, "+05:30", List.of(APPLICATION_SQL_MODE),
                 r -> shape.statement(table, r))) {
             run = MigrationRun.start(server, database, table, shape.alter(), controls,
                     // Zero dates are the application's data; on MySQL, whose sql_mode (kept by the engine) rejects
                     // them, gh-ost's --allow-zero-in-date lets them through.
-                    b -> b.approveRenamedColumns(!shape.renamed().isEmpty()).allowZeroInDate(true));
+                    b -> b.approveRenamedColumns(!shape.renamed().isEmpty()).allowZeroInDate(true).dmlBatchSize(dmlBatchSize));
             run.awaitPhase(Phase.AwaitingCutOver, Duration.ofMinutes(2));
             Thread.sleep(300);
             load.stop();
@@ -297,7 +300,8 @@ class MigrationIntegrityIT {
                 .toList();
         try (Connection connection = server.connect(database)) {
             assertThat(TableComparison.firstDifference(connection, database, table, compared, "_t_gho", comparedInGhost, order))
-                    .as("ghost vs original before cut-over, %d copy threads", copyThreads).isNull();
+                    .as("ghost vs original before cut-over, %d copy threads, %d keys per re-sync", copyThreads, dmlBatchSize)
+                    .isNull();
         }
 
         controls.setPostponeCutOver(false);

@@ -23,6 +23,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -467,6 +470,81 @@ class ThrottlingIT {
             assertThat(result.phase()).as(result.message()).isEqualTo(Phase.Succeeded);
         }
         assertMigratedIdentically(primary, database);
+    }
+
+    /**
+     * A backlog far larger than a lock may wait for (here: piled up while paused) is worked off before the checksum
+     * pass and the cut-over take their locks: the writers do not wait for it. Before, the pass re-synced it all under
+     * its READ lock, and a writer waited as long as the whole backlog took.
+     */
+    @Test
+    void backlogIsWorkedOffBeforeAnyLockIsTaken() throws Exception {
+        String database = createTable(primary, "throttle_backlog", ROWS);
+        Controls controls = slowControls(2000, 0, 60_000);
+        controls.setPostponeCutOver(true);
+        // One key per transaction: re-syncing the backlog takes seconds, far longer than a lock may wait (1 s).
+        MigrationRun run = MigrationRun.start(primary, database, "t", ALTER, controls,
+                b -> b.cutOverLockTimeoutSeconds(1).dmlBatchSize(1));
+        runs.add(run);
+        run.awaitPhase(Phase.AwaitingCutOver, Duration.ofMinutes(2));
+        controls.setPaused(true);
+        run.awaitPhase(Phase.Paused, Duration.ofSeconds(5));
+        long applied = run.snapshot().eventsApplied();
+        primary.execute(database, "UPDATE t SET v = v + 1, pad = CONCAT('backlog-', id) WHERE id <= 20000");
+        Thread.sleep(2_000); // the stream takes in the 20,000 changed keys; nothing applies them while paused
+        assertThat(run.snapshot().eventsApplied()).as("keys applied while paused").isEqualTo(applied);
+
+        try (LongestWrite writer = new LongestWrite(primary, database)) {
+            long resumed = System.nanoTime();
+            controls.setPostponeCutOver(false);
+            controls.setPaused(false);
+            await().atMost(Duration.ofMinutes(2)).until(() -> run.snapshot().eventsApplied() >= applied + 20_000
+                    || run.snapshot().phase().isTerminal());
+            long backlogMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - resumed);
+            MigrationStatus result = run.finish(Duration.ofMinutes(3));
+            System.out.printf("backlog of 20,000 keys applied in %d ms; longest write to the original %d ms%n",
+                    backlogMillis, writer.longestMillis());
+            assertThat(result.phase()).as(result.message()).isEqualTo(Phase.Succeeded);
+            assertThat(result.cutOverAttempts()).as("cut-over attempts").isEqualTo(1);
+            assertThat(writer.longestMillis()).as("longest write to the original, against %d ms to apply the backlog",
+                    backlogMillis).isLessThan(backlogMillis / 4);
+        }
+        assertMigratedIdentically(primary, database);
+    }
+
+    /** A writer that times its statements, each a no-op UPDATE of the original (it waits for locks, changes nothing). */
+    private static final class LongestWrite implements AutoCloseable {
+        private final AtomicLong longestNanos = new AtomicLong();
+        private final AtomicReference<Exception> failure = new AtomicReference<>();
+        private final AtomicBoolean running = new AtomicBoolean(true);
+        private final Thread thread;
+
+        LongestWrite(MariaDbServer server, String database) {
+            thread = new Thread(() -> {
+                try (Connection c = server.connect(database); Statement s = c.createStatement()) {
+                    while (running.get()) {
+                        long started = System.nanoTime();
+                        s.executeUpdate("UPDATE t SET v = v WHERE id = " + (ROWS - 1));
+                        longestNanos.accumulateAndGet(System.nanoTime() - started, Math::max);
+                        Thread.sleep(5);
+                    }
+                } catch (Exception e) {
+                    failure.set(e);
+                }
+            }, "longest-write");
+            thread.start();
+        }
+
+        long longestMillis() {
+            assertThat(failure.get()).as("writer failure").isNull();
+            return TimeUnit.NANOSECONDS.toMillis(longestNanos.get());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            thread.join(TimeUnit.SECONDS.toMillis(30));
+        }
     }
 
     @Test

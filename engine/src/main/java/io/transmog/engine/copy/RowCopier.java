@@ -2,6 +2,7 @@ package io.transmog.engine.copy;
 
 import io.transmog.engine.DaemonThreads;
 import io.transmog.engine.MigrationException;
+import io.transmog.engine.db.Database;
 import io.transmog.engine.db.Retry;
 import io.transmog.engine.db.Warnings;
 import io.transmog.engine.sql.KeyColumn;
@@ -228,18 +229,8 @@ public final class RowCopier implements AutoCloseable {
             workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
-        SQLException failure = null;
         synchronized (openedConnections) {
-            for (Connection connection : openedConnections) {
-                try {
-                    connection.close();
-                } catch (SQLException e) {
-                    failure = e;
-                }
-            }
-        }
-        if (failure != null) {
-            throw failure;
+            Database.closeAll(openedConnections);
         }
     }
 

@@ -185,6 +185,21 @@ public final class Database {
         }
     }
 
+    /** Closes every one of them, even after one fails to close; throws the last failure. */
+    public static void closeAll(Iterable<Connection> connections) throws SQLException {
+        SQLException failure = null;
+        for (Connection connection : connections) {
+            try {
+                connection.close();
+            } catch (SQLException e) {
+                failure = e;
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
     public static void execute(Connection connection, String sql) throws SQLException {
         try (Statement statement = connection.createStatement()) {
             statement.execute(sql);

@@ -121,18 +121,32 @@ public final class ChecksumVerifier {
      * side on {@code snapshot}: a pass then takes about the time of reading one table, not two.
      */
     public List<KeyRange> mismatches(Connection snapshot, Connection ghostSnapshot) throws SQLException {
+        return mismatches(snapshot, ghostSnapshot, () -> { });
+    }
+
+    /**
+     * As {@link #mismatches(Connection, Connection)}, calling {@code pacing} before each chunk: it may hold the pass,
+     * e.g. while the applier works off a backlog the pass's reads let grow on a busy server.
+     */
+    public List<KeyRange> mismatches(Connection snapshot, Connection ghostSnapshot, Pacing pacing) throws SQLException {
         if (ghostSnapshot == snapshot) {
-            return compareAll(snapshot, Runnable::run, ghostSnapshot);
+            return compareAll(snapshot, Runnable::run, ghostSnapshot, pacing);
         }
         ExecutorService ghostReader = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-verify-ghost"));
         try {
-            return compareAll(snapshot, ghostReader, ghostSnapshot);
+            return compareAll(snapshot, ghostReader, ghostSnapshot, pacing);
         } finally {
             ghostReader.shutdownNow();
         }
     }
 
-    private List<KeyRange> compareAll(Connection snapshot, Executor ghostReader, Connection ghostSnapshot)
+    /** Called before each chunk of a pass, on the pass's thread; may block. */
+    @FunctionalInterface
+    public interface Pacing {
+        void beforeChunk() throws InterruptedException;
+    }
+
+    private List<KeyRange> compareAll(Connection snapshot, Executor ghostReader, Connection ghostSnapshot, Pacing pacing)
             throws SQLException {
         rowsCompared = 0;
         chunksCompared = 0;
@@ -149,6 +163,7 @@ public final class ChecksumVerifier {
         Optional<KeyTuple> last = edge(snapshot, true);
         long matchedInGhost = 0;
         if (first.isEmpty() || last.isEmpty()) {
+            awaitTurn(pacing);
             matchedInGhost += compare(snapshot, ghostReader, ghostSnapshot, null, null, mismatched);
         } else {
             KeyTuple from = null;
@@ -159,6 +174,7 @@ public final class ChecksumVerifier {
                 boolean finalChunk = end.equals(last.get());
                 // The first and the last chunk are open-ended, so rows the ghost has before the
                 // original's first key or after its last one are counted too.
+                awaitTurn(pacing);
                 matchedInGhost += compare(snapshot, ghostReader, ghostSnapshot, from, finalChunk ? null : end, mismatched);
                 if (finalChunk) {
                     break;
@@ -181,6 +197,15 @@ public final class ChecksumVerifier {
             }
         }
         return mismatched;
+    }
+
+    private static void awaitTurn(Pacing pacing) {
+        try {
+            pacing.beforeChunk();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrationException("checksum pass interrupted");
+        }
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.transmog.engine.verify;
 
+import io.transmog.engine.MigrationException;
 import io.transmog.engine.db.ConnectionConfig;
 import io.transmog.engine.db.Database;
 import io.transmog.engine.db.Warnings;
@@ -23,10 +24,13 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.LongStream;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * ChecksumVerifier on a real MariaDB: plans through the real Inspector, a ghost created
@@ -203,6 +207,30 @@ class ChecksumVerifierIT {
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("corruptionModes")
+    void pacingRunsBeforeEveryChunkAndHoldsItUntilItReturns(String mode) throws Exception {
+        Fixture fixture = corruptionFixture(mode);
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        SERVER.execute(fixture.database, "UPDATE `_t_gho` SET `v` = 'corrupt' WHERE `id` = " + keyLiteral(mode, 8642));
+        List<Long> comparedWhenPaced = new ArrayList<>();
+        List<KeyRange> changed = fixture.mismatches(verifier, () -> comparedWhenPaced.add(verifier.chunksCompared()));
+        // Chunk n starts only after the n-th call returned: the calls saw 0, 1, 2, ... chunks done.
+        assertThat(comparedWhenPaced).as("chunks compared at each pacing call")
+                .isEqualTo(LongStream.range(0, verifier.chunksCompared()).boxed().toList());
+        assertThat(verifier.chunksCompared()).isGreaterThanOrEqualTo(10);
+        assertThat(changed).hasSize(1);
+
+        ChecksumVerifier interrupted = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        assertThatThrownBy(() -> fixture.mismatches(interrupted, () -> {
+            if (interrupted.chunksCompared() == 3) {
+                throw new InterruptedException();
+            }
+        })).isInstanceOf(MigrationException.class).hasMessage("checksum pass interrupted");
+        assertThat(Thread.interrupted()).as("interrupt status kept").isTrue();
+        assertThat(interrupted.chunksCompared()).as("no chunk compared after the interrupted pacing").isEqualTo(3);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("corruptionModes")
     void reportsADeletedRowAndRepairsIt(String mode) throws Exception {
         Fixture fixture = corruptionFixture(mode);
         ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
@@ -355,11 +383,15 @@ class ChecksumVerifierIT {
 
         /** As the migration verifies: the ghost's side on a second snapshot, read concurrently. */
         List<KeyRange> mismatches(ChecksumVerifier verifier) throws SQLException {
+            return mismatches(verifier, () -> { });
+        }
+
+        List<KeyRange> mismatches(ChecksumVerifier verifier, ChecksumVerifier.Pacing pacing) throws SQLException {
             try (Connection snapshot = connect(); Connection ghostSnapshot = connect()) {
                 Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
                 Database.execute(ghostSnapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
                 try {
-                    return verifier.mismatches(snapshot, ghostSnapshot);
+                    return verifier.mismatches(snapshot, ghostSnapshot, pacing);
                 } finally {
                     Database.execute(snapshot, "ROLLBACK");
                     Database.execute(ghostSnapshot, "ROLLBACK");

@@ -1,0 +1,81 @@
+package io.transmog.engine.apply;
+
+import io.transmog.engine.binlog.ChangedKeys;
+import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.db.Database;
+import io.transmog.engine.db.ServerKind;
+import io.transmog.engine.inspect.Inspector;
+import io.transmog.engine.inspect.MigrationPlan;
+import io.transmog.engine.sql.AlterClauses;
+import io.transmog.engine.sql.KeyTuple;
+import io.transmog.engine.sql.SqlBuilder;
+import io.transmog.engine.sql.TableNames;
+import io.transmog.engine.support.TableComparison;
+import io.transmog.testdb.MariaDbServer;
+import org.junit.jupiter.api.Test;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The applier on a real server: a ghost copied from the original, then the original changed (updates, deletes,
+ * inserts) and the changed keys re-synced; the ghost must equal the original. A backlog of several batches is
+ * re-synced several batches at once, on connections the applier opens for it; a small one on its own connection.
+ */
+class ApplierIT {
+    private static final MariaDbServer SERVER = MariaDbServer.shared();
+    private static final List<String> COLUMNS = List.of("id", "v", "n");
+
+    @Test
+    void backlogOfManyBatchesIsResyncedSeveralAtOnceAndLeavesGhostEqualToOriginal() throws Exception {
+        String database = SERVER.createDatabase("applier_parallel");
+        SERVER.execute(database, "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(30), n INT, KEY (n)) ENGINE=InnoDB",
+                "INSERT INTO t SELECT seq, CONCAT('value ', seq), seq % 100 FROM seq_1_to_5000");
+        Database db = new Database(new ConnectionConfig(SERVER.host(), SERVER.port(), SERVER.user(), SERVER.password(), database),
+                false);
+        AtomicInteger opened = new AtomicInteger();
+        try (Connection main = db.connect(); Connection reader = db.connect()) {
+            MigrationPlan plan = new Inspector(main).plan(TableNames.of(database, "t"),
+                    AlterClauses.parse("ADD COLUMN extra INT NOT NULL DEFAULT 5"), false, false);
+            SqlBuilder sql = new SqlBuilder(plan, ServerKind.of(main));
+            Database.execute(main, sql.createGhost());
+            Database.execute(main, SqlBuilder.alterTable(plan.names().qualifiedGhost(), "ADD COLUMN extra INT NOT NULL DEFAULT 5"));
+            try (PreparedStatement copy = sql.copyRange(null, false, null).prepare(main)) {
+                copy.executeLargeUpdate();
+            }
+            SERVER.execute(database, "UPDATE t SET v = CONCAT('changed ', id), n = n + 1 WHERE id % 3 = 0",
+                    "DELETE FROM t WHERE id % 5 = 0",
+                    "INSERT INTO t SELECT 5000 + seq, CONCAT('new ', seq), seq % 7 FROM seq_1_to_500");
+
+            ChangedKeys changedKeys = new ChangedKeys(100_000);
+            try (Applier applier = new Applier(main, () -> {
+                opened.incrementAndGet();
+                return db.connect();
+            }, sql, changedKeys, 0)) {
+                addKeys(changedKeys, 1, 5);
+                assertThat(applier.applyPending(10)).isEqualTo(5);
+                assertThat(opened).as("connections opened for one batch").hasValue(0);
+
+                addKeys(changedKeys, 1, 5500);
+                assertThat(applier.applyPending(10)).isEqualTo(5500);
+                assertThat(applier.keysApplied()).isEqualTo(5505);
+                assertThat(changedKeys.size()).isZero();
+                assertThat(opened).as("connections opened for rounds of 4 batches").hasValue(3);
+            }
+            assertThat(TableComparison.firstDifference(reader, database, "t", COLUMNS, "_t_gho", COLUMNS, List.of("`id`")))
+                    .as("difference between original and ghost after the re-sync").isNull();
+            assertThat(SERVER.queryLong(database, "SELECT COUNT(*) FROM _t_gho WHERE extra = 5"))
+                    .as("ghost rows, all with the added column's default").isEqualTo(SERVER.queryLong(database, "SELECT COUNT(*) FROM t"));
+        }
+    }
+
+    private static void addKeys(ChangedKeys changedKeys, int from, int to) throws InterruptedException {
+        for (int id = from; id <= to; id++) {
+            changedKeys.add(new KeyTuple(List.of(id)));
+        }
+    }
+}
