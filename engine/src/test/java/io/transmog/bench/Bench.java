@@ -276,9 +276,10 @@ public final class Bench {
                 flavor.id(), version(), rows, System.getProperty("bench.commit", "unknown")));
         out.add("");
         out.add(String.format(Locale.ROOT, "Machine: %s, %d CPUs, %s; load average before %s, after %s. transmog: `%s`, JVM"
-                        + " `%s`, chunk size %s. ALTER: `%s`.", cpuModel(), Runtime.getRuntime().availableProcessors(), memTotal(),
-                loadBefore, Files.readString(Path.of("/proc/loadavg")).strip(), launcher,
-                javaOptions.isBlank() ? "(defaults)" : javaOptions, chunkSize.isBlank() ? "default" : chunkSize, ALTER));
+                        + " `%s`, chunk size %s. Server buffer pool %s. ALTER: `%s`.", cpuModel(),
+                Runtime.getRuntime().availableProcessors(), memTotal(), loadBefore, Files.readString(Path.of("/proc/loadavg")).strip(),
+                launcher, javaOptions.isBlank() ? "(defaults)" : javaOptions, chunkSize.isBlank() ? "default" : chunkSize,
+                System.getProperty("bench.bufferPool", "1G"), ALTER));
         out.add("");
         out.addAll(table(results.get(0), results.get(1), results.get(2)));
         out.add("");
