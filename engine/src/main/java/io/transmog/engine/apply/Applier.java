@@ -30,9 +30,9 @@ import java.util.function.Supplier;
  * each in its own transaction on its own connection, and the call returns only when all have committed. A re-sync
  * reads one row after another, and once the tables outgrew the buffer pool each read waited on the disk: one stream
  * fell behind 2,000 writes/s that the writers, on connections of their own, kept up (MySQL 9.7, 1M rows, 64 MiB
- * pool). The batches of one round hold different keys, so their order does not matter; a key changed again meanwhile
- * waits for a later round, and should two re-syncs of one key ever overlap, the second's DELETE waits for the first
- * to commit and then reads the newer row. Callers see whole rounds: what a call returns has committed.
+ * pool). The batches of one round hold different keys (each taken from the pending set once), so their order does not
+ * matter, and rounds run one after the other: a key changed again meanwhile is re-synced by a later round, after this
+ * one committed. Callers see whole rounds: what a call returns has committed.
  */
 public final class Applier implements AutoCloseable {
     /** Re-sync runs after which a duplicate key is a real collision, not a race with a chunk being copied. */
