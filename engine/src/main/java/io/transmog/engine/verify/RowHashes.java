@@ -14,25 +14,50 @@ import java.util.zip.CRC32C;
  * both polynomials: never for a difference spanning 32 bits or less, about 2^-64 otherwise. The finalizer is a bijection
  * (so one differing row always shows), and it is not linear: without it the XOR of CRCs would cancel out the same wrong
  * byte in two rows, as CRCs are linear over XOR. Rows are distinct (they hold a unique key), so no pair cancels either.
+ * <p>
+ * A row's length prefixes and values are gathered in a small buffer and hashed in one update per CRC: four updates a
+ * value had cost three times as much CPU (2M sysbench rows: 630 against 220 ms) as the hashing itself. A value too
+ * large for the buffer is hashed where it lies, after what the buffer holds, so the bytes hashed are the same and a
+ * row of megabytes is not copied.
  */
 final class RowHashes {
     private static final int NULL_LENGTH = -1;
+    private static final int ROW_BUFFER_BYTES = 16 * 1024;
     private final CRC32C castagnoli = new CRC32C();
     private final CRC32 ieee = new CRC32();
-    private final byte[] length = new byte[Integer.BYTES];
+    private final byte[] buffer;
+    private int buffered;
     private long rows;
     private long xor;
+
+    RowHashes() {
+        this(ROW_BUFFER_BYTES);
+    }
+
+    /** With a buffer of the given size (at least a length prefix's); only tests choose one. */
+    RowHashes(int bufferBytes) {
+        this.buffer = new byte[Math.max(Integer.BYTES, bufferBytes)];
+    }
 
     /** One value of the current row, in column order; null for SQL NULL. */
     void value(byte[] bytes) {
         int n = bytes == null ? NULL_LENGTH : bytes.length;
-        length[0] = (byte) (n >>> 24);
-        length[1] = (byte) (n >>> 16);
-        length[2] = (byte) (n >>> 8);
-        length[3] = (byte) n;
-        castagnoli.update(length);
-        ieee.update(length);
-        if (bytes != null) {
+        if (buffer.length - buffered < Integer.BYTES) {
+            flush();
+        }
+        buffer[buffered] = (byte) (n >>> 24);
+        buffer[buffered + 1] = (byte) (n >>> 16);
+        buffer[buffered + 2] = (byte) (n >>> 8);
+        buffer[buffered + 3] = (byte) n;
+        buffered += Integer.BYTES;
+        if (bytes == null) {
+            return;
+        }
+        if (bytes.length <= buffer.length - buffered) {
+            System.arraycopy(bytes, 0, buffer, buffered, bytes.length);
+            buffered += bytes.length;
+        } else {
+            flush();
             castagnoli.update(bytes);
             ieee.update(bytes);
         }
@@ -40,10 +65,17 @@ final class RowHashes {
 
     /** Ends the current row (after its values) and folds its hash in. */
     void endRow() {
+        flush();
         xor ^= finalizer(castagnoli.getValue() << 32 | ieee.getValue());
         castagnoli.reset();
         ieee.reset();
         rows++;
+    }
+
+    private void flush() {
+        castagnoli.update(buffer, 0, buffered);
+        ieee.update(buffer, 0, buffered);
+        buffered = 0;
     }
 
     Fingerprint fingerprint() {
