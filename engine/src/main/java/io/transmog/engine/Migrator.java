@@ -849,6 +849,8 @@ public final class Migrator {
     private void finish(String cutOverOutcome) {
         try (Connection connection = database.connect()) {
             if (config.okToDropTable()) {
+                // Dropping a large table can take seconds: say what the run is doing meanwhile.
+                status.phase(Phase.CuttingOver, "swapped (" + cutOverOutcome + "); dropping the old table " + names.old());
                 Database.execute(connection, SqlBuilder.dropTableIfExists(names.qualifiedOld()));
             }
             CrashPoints.reached(CrashPoints.FINISHING);
