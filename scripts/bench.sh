@@ -6,7 +6,9 @@
 #
 # Env: DB (mariadb, the default = MariaDB 10.11; mysql = MySQL 9.7; mariadb-11.8), BENCH_ROWS (1000000; 10000000 for the 10M run),
 # BENCH_JAVA_OPTS (transmog's JVM options; unset: the launcher's default, scripts/lib/cli-jvm-options), BENCH_CHUNK_SIZE (transmog's default when unset),
-# BENCH_BUFFER_POOL (1G), BENCH_KEEP=1 keeps the work dir (transmog's logs, GC logs), BENCH_LAUNCHER (bin/transmog:
+# BENCH_TRANSMOG_ARGS (more transmog options, e.g. "--copy-threads 1 --nice-ratio 0.5"; the report names them),
+# BENCH_BUFFER_POOL (1G), BENCH_SERVER_OPTIONS (more server options, "name=value ...", e.g. innodb-log-writer-threads=OFF;
+# the report names them), BENCH_KEEP=1 keeps the work dir (transmog's logs, GC logs), BENCH_LAUNCHER (bin/transmog:
 # another build's launcher measures that build, for before/after figures from the same machine and hour).
 set -euo pipefail
 
@@ -32,6 +34,7 @@ cd "$ROOT"
 java -Xmx512m -cp "engine/target/test-classes:engine/target/classes:$(cat engine/target/test-classpath.txt)" \
   -Dtransmog.test.server="$SERVER" -Dbench.rows="$ROWS" -Dbench.launcher="${BENCH_LAUNCHER:-$ROOT/bin/transmog}" \
   -Dbench.javaOptions="${BENCH_JAVA_OPTS-$(cat "$ROOT/scripts/lib/cli-jvm-options")}" -Dbench.chunkSize="${BENCH_CHUNK_SIZE:-}" \
-  -Dbench.bufferPool="${BENCH_BUFFER_POOL:-1G}" -Dbench.report="$ROOT/docs/benchmarks.md" -Dbench.workDir="$WORK" \
+  -Dbench.transmogOptions="${BENCH_TRANSMOG_ARGS:-}" \
+  -Dbench.bufferPool="${BENCH_BUFFER_POOL:-1G}" -Dbench.serverOptions="${BENCH_SERVER_OPTIONS:-}" -Dbench.report="$ROOT/docs/benchmarks.md" -Dbench.workDir="$WORK" \
   -Dbench.commit="$COMMIT" \
   io.transmog.bench.Bench

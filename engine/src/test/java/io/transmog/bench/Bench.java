@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * {@code make bench}: transmog against the two things its users would do instead, in one run on one throwaway
  * server, each on its own copy of a sysbench-shaped table: the offline floor ({@code ALTER TABLE … ALGORITHM=COPY})
  * and the online floor (CREATE LIKE, the ALTER, then one {@code INSERT … SELECT}, which binlogs every row as transmog
- * does). Then transmog idle and under a paced write load of 1,000 and 2,000 writes/s.
+ * does). Then transmog idle and under a paced write load of 1,000 and 2,000 writes/s. The online floor runs a second
+ * time under 1,000 writes/s on the table it copies (at READ COMMITTED, so that it reads a snapshot and locks no rows the
+ * writers want): the writers' latency then is what the server's own copying costs them, the reference for transmog's.
  *
  * <p>Per run it prints elapsed time, rows/s, the ratios to both floors, the server's CPU seconds (from
  * /proc/&lt;pid&gt;/stat), transmog's CPU seconds, peak RSS and heap; under load also the apply lag (a probe row),
@@ -29,8 +31,10 @@ import java.util.concurrent.TimeUnit;
  * Markdown table to docs/benchmarks.md and ends with one line for scripts. Not a test: nothing here asserts a time.
  *
  * <p>System properties (scripts/bench.sh sets them): {@code bench.rows}, {@code bench.launcher}, {@code
- * bench.javaOptions}, {@code bench.chunkSize} (empty: transmog's default), {@code bench.report}, {@code
- * bench.workDir}, {@code bench.bufferPool}, {@code bench.commit}; {@code transmog.test.server} picks the server.
+ * bench.javaOptions}, {@code bench.chunkSize} (empty: transmog's default), {@code bench.transmogOptions} (more of
+ * transmog's options, space-separated), {@code bench.report}, {@code
+ * bench.workDir}, {@code bench.bufferPool}, {@code bench.serverOptions} ("name=value" pairs, space-separated), {@code
+ * bench.commit}; {@code transmog.test.server} picks the server.
  */
 public final class Bench {
     private static final String DATABASE = "bench";
@@ -48,6 +52,7 @@ public final class Bench {
     private final Path workDir;
     private final long clockTicks;
     private final List<Row> results = new ArrayList<>();
+    private final List<String> cutOverWindows = new ArrayList<>();
 
     private Bench(MariaDbServer server, long rows, Path launcher, String javaOptions, List<String> transmogArguments,
                   Path workDir, long clockTicks) {
@@ -58,6 +63,13 @@ public final class Bench {
         this.transmogArguments = transmogArguments;
         this.workDir = workDir;
         this.clockTicks = clockTicks;
+    }
+
+    /** A paced write load with the server CPU per second it cost over its baseline, before anything else ran. */
+    private record Load(PacedWrites writes, long baselineFrom, double serverCpuPerSecond) {
+        Latencies.Summary baseline(long until) {
+            return writes.between(baselineFrom + TimeUnit.SECONDS.toNanos(1), until);
+        }
     }
 
     /** One line of the results; NaN or null where a figure does not apply to the run. */
@@ -71,6 +83,9 @@ public final class Bench {
         Path launcher = Path.of(System.getProperty("bench.launcher", "bin/transmog")).toAbsolutePath();
         String javaOptions = System.getProperty("bench.javaOptions", "");
         String chunkSize = System.getProperty("bench.chunkSize", "");
+        String transmogOptions = System.getProperty("bench.transmogOptions", "").strip();
+        List<String> transmogArguments = new ArrayList<>(chunkSize.isBlank() ? List.of() : List.of("--chunk-size", chunkSize));
+        transmogArguments.addAll(transmogOptions.isEmpty() ? List.of() : List.of(transmogOptions.split("\\s+")));
         Path report = Path.of(System.getProperty("bench.report", "docs/benchmarks.md"));
         Path workDir = Files.createDirectories(Path.of(System.getProperty("bench.workDir",
                 Files.createTempDirectory("transmog-bench").toString())));
@@ -79,19 +94,27 @@ public final class Bench {
                 .withVariable("innodb-buffer-pool-size", System.getProperty("bench.bufferPool", "1G"))
                 // The harness keeps redo small for quick tests; a bulk copy would spend its time checkpointing.
                 .withVariable(flavor.isMySql() ? "innodb-redo-log-capacity" : "innodb-log-file-size", "512M");
+        String serverOptions = System.getProperty("bench.serverOptions", "").strip();
+        for (String option : serverOptions.isEmpty() ? new String[0] : serverOptions.split("\\s+")) {
+            int equals = option.indexOf('=');
+            if (equals < 1) {
+                throw new IllegalArgumentException("bench.serverOptions: '" + option + "' is not name=value");
+            }
+            options = options.withVariable(option.substring(0, equals), option.substring(equals + 1));
+        }
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
         try (MariaDbServer server = MariaDbServer.start(flavor, options)) {
             Bench bench = new Bench(server, rows, launcher, javaOptions,
-                    chunkSize.isBlank() ? List.of() : List.of("--chunk-size", chunkSize), workDir, clockTicks());
-            bench.run();
-            String line = bench.summaryLine();
-            bench.appendReport(report, flavor, loadBefore, javaOptions, chunkSize, line);
+                    transmogArguments, workDir, clockTicks());
+            String line = bench.run();
+            bench.appendReport(report, flavor, loadBefore, javaOptions, chunkSize, transmogOptions, serverOptions, line);
             System.out.println();
             System.out.println(line);
         }
     }
 
-    private void run() throws Exception {
+    /** Runs every scenario; returns the summary line. */
+    private String run() throws Exception {
         say("%s %s on 127.0.0.1:%d, %d CPUs; work dir %s", server.flavor().id(), version(), server.port(),
                 Runtime.getRuntime().availableProcessors(), workDir);
         long started = System.nanoTime();
@@ -102,11 +125,13 @@ public final class Bench {
                         + " information_schema.TABLES WHERE TABLE_SCHEMA = '" + DATABASE + "' AND TABLE_NAME = 'src'"));
 
         prepare("plain");
-        Row plain = measureStatements("ALTER TABLE ... ALGORITHM=COPY", "ALTER TABLE plain " + ALTER + ", ALGORITHM=COPY");
+        Row plain = measureStatements("ALTER TABLE ... ALGORITHM=COPY", null, "ALTER TABLE plain " + ALTER + ", ALGORITHM=COPY");
         prepare("floor");
-        Row insertSelect = measureStatements("CREATE LIKE + ALTER + INSERT ... SELECT",
-                "CREATE TABLE floor_new LIKE floor", "ALTER TABLE floor_new " + ALTER,
-                "INSERT INTO floor_new (id, k, c, pad) SELECT id, k, c, pad FROM floor");
+        Row insertSelect = measureStatements("CREATE LIKE + ALTER + INSERT ... SELECT", null, onlineFloor("floor", false));
+        server.execute(DATABASE, "DROP TABLE floor", "DROP TABLE floor_new");
+        prepare("floor");
+        measureStatements("CREATE LIKE + ALTER + INSERT ... SELECT (READ COMMITTED), " + LOADS[0] + " writes/s",
+                startLoad("floor", LOADS[0]), onlineFloor("floor", true));
         server.execute(DATABASE, "DROP TABLE floor", "DROP TABLE floor_new");
 
         prepare("t_idle");
@@ -119,7 +144,41 @@ public final class Bench {
             measureTransmog("transmog, " + perSecond + " writes/s", table, perSecond);
             server.execute(DATABASE, "DROP TABLE " + table);
         }
-        printResults(plain, insertSelect, idle);
+        printResults(plain, insertSelect);
+        return summaryLine(insertSelect, idle, results.subList(results.indexOf(idle) + 1, results.size()));
+    }
+
+    /**
+     * The online floor's statements on {@code table}. Under the default REPEATABLE READ its INSERT … SELECT share-locks
+     * every row it reads until it commits; with writers running it reads a snapshot instead (READ COMMITTED), or the
+     * writers' latency would be the whole copy's duration, which no one would run online.
+     */
+    private static String[] onlineFloor(String table, boolean writersRun) {
+        List<String> statements = new ArrayList<>(List.of("CREATE TABLE " + table + "_new LIKE " + table,
+                "ALTER TABLE " + table + "_new " + ALTER));
+        if (writersRun) {
+            statements.add("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
+        }
+        statements.add("INSERT INTO " + table + "_new (id, k, c, pad) SELECT id, k, c, pad FROM " + table);
+        return statements.toArray(String[]::new);
+    }
+
+    /** Starts writing to {@code table} and waits out the baseline, over which it measures what the writes cost. */
+    private Load startLoad(String table, int writesPerSecond) throws Exception {
+        double cpuBefore = serverCpuSeconds();
+        long baselineFrom = System.nanoTime();
+        PacedWrites writes = SysbenchWrites.start(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, rows);
+        TimeUnit.SECONDS.sleep(BASELINE_SECONDS);
+        return new Load(writes, baselineFrom, (serverCpuSeconds() - cpuBefore) / ((System.nanoTime() - baselineFrom) / 1e9));
+    }
+
+    /** Stops the writers; fails the run if a write failed as no application's would. */
+    private static void stopLoad(String name, Load load) {
+        load.writes().close();
+        if (!load.writes().unexpectedErrors().isEmpty()) {
+            throw new IllegalStateException(name + ": writers failed: " + load.writes().unexpectedErrors().subList(0,
+                    Math.min(5, load.writes().unexpectedErrors().size())));
+        }
     }
 
     private void prepare(String table) {
@@ -131,34 +190,44 @@ public final class Bench {
         say("copied src to %s in %.1f s", table, (System.nanoTime() - started) / 1e9);
     }
 
-    private Row measureStatements(String name, String... statements) throws IOException {
+    /** Runs the statements on one connection, under {@code load} (stopped here) unless it is null. */
+    private Row measureStatements(String name, Load load, String... statements) throws IOException {
         say("%s ...", name);
         double cpuBefore = serverCpuSeconds();
         long started = System.nanoTime();
         server.execute(DATABASE, statements);
-        double seconds = (System.nanoTime() - started) / 1e9;
+        long ended = System.nanoTime();
+        double seconds = (ended - started) / 1e9;
         double cpu = serverCpuSeconds() - cpuBefore;
-        Row row = new Row(name, seconds, cpu, cpu, Double.NaN, Double.NaN, Double.NaN, null, null, null, Double.NaN, -1,
-                Double.NaN);
+        Latencies.Summary before = null;
+        Latencies.Summary during = null;
+        double writesDone = Double.NaN;
+        if (load != null) {
+            stopLoad(name, load);
+            before = load.baseline(started);
+            during = load.writes().between(started, ended);
+            writesDone = during.count() / seconds;
+        }
+        Row row = new Row(name, seconds, cpu, load == null ? cpu : cpu - load.serverCpuPerSecond() * seconds, Double.NaN,
+                Double.NaN, Double.NaN, null, before, during, Double.NaN, -1, writesDone);
         results.add(row);
-        say("  %.2f s, server CPU %.1f s", seconds, cpu);
+        say("  %.2f s, server CPU %.1f s (%.1f s net of the writers' own)", seconds, cpu, row.netServerCpu());
+        if (load != null) {
+            say("  writers: before %s; during the copy %s; %.0f writes/s done, %d lock conflicts", before.describe(),
+                    during.describe(), writesDone, load.writes().expectedErrors());
+        }
         return row;
     }
 
     private Row measureTransmog(String name, String table, int writesPerSecond) throws Exception {
         say("%s ...", name);
-        PacedWrites writes = null;
+        Load load = null;
         ApplyLagProbe probe = null;
-        double loadCpuPerSecond = 0;
-        long baselineFrom = 0;
         if (writesPerSecond > 0) {
-            double cpuBefore = serverCpuSeconds();
-            baselineFrom = System.nanoTime();
-            writes = SysbenchWrites.start(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, rows);
-            TimeUnit.SECONDS.sleep(BASELINE_SECONDS);
-            loadCpuPerSecond = (serverCpuSeconds() - cpuBefore) / ((System.nanoTime() - baselineFrom) / 1e9);
+            load = startLoad(table, writesPerSecond);
             probe = new ApplyLagProbe(server, DATABASE, table, "_" + table + "_gho", PROBE_KEY);
         }
+        PacedWrites writes = load == null ? null : load.writes();
         double cpuBefore = serverCpuSeconds();
         MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, ALTER,
                 transmogArguments, workDir);
@@ -166,8 +235,8 @@ public final class Bench {
         if (probe != null) {
             probe.close();
         }
-        if (writes != null) {
-            writes.close();
+        if (load != null) {
+            stopLoad(name, load);
         }
         if (run.exitCode() != 0) {
             List<String> log = Files.readAllLines(run.stderr());
@@ -178,11 +247,12 @@ public final class Bench {
         long copying = run.phaseStart("Copying", run.startedNanos());
         long cutOver = run.phaseStart("CuttingOver", end);
         Latencies.Summary lag = probe == null ? null : probe.between(run.startedNanos(), cutOver);
-        Latencies.Summary before = writes == null ? null : writes.between(baselineFrom + TimeUnit.SECONDS.toNanos(1), run.startedNanos());
+        Latencies.Summary before = load == null ? null : load.baseline(run.startedNanos());
         Latencies.Summary during = writes == null ? null
                 : writes.between(copying, run.phaseStart("AwaitingCutOver", cutOver));
         Latencies.Summary atCutOver = writes == null ? null : writes.between(cutOver, end);
         double writesDone = writes == null ? Double.NaN : writes.between(copying, cutOver).count() / ((cutOver - copying) / 1e9);
+        double loadCpuPerSecond = load == null ? 0 : load.serverCpuPerSecond();
         Row row = new Row(name, run.elapsedSeconds(), cpu, cpu - loadCpuPerSecond * run.elapsedSeconds(), run.cpuSeconds(),
                 run.peakRssKib() / 1024.0, run.peakHeapMib(), lag, before, during,
                 atCutOver == null ? Double.NaN : atCutOver.maxMillis(), run.reportedStallMillis(), writesDone);
@@ -194,15 +264,34 @@ public final class Bench {
             say("  apply lag %s", lag.describe());
             say("  writers: before %s; during the copy %s; at cut-over max %.1f ms; %.0f writes/s done, %d lock conflicts",
                     before.describe(), during.describe(), row.stallMillis(), writesDone, writes.expectedErrors());
-            if (!writes.unexpectedErrors().isEmpty()) {
-                throw new IllegalStateException(name + ": writers failed: " + writes.unexpectedErrors().subList(0,
-                        Math.min(5, writes.unexpectedErrors().size())));
-            }
+            cutOverWindows.add(name + ": " + slowestAtCutOver(writes, cutOver, run));
+            say("  cut-over window: %s", cutOverWindows.get(cutOverWindows.size() - 1));
             if (probe.failure() != null) {
                 throw new IllegalStateException(name + ": apply-lag probe failed: " + probe.failure());
             }
         }
         return row;
+    }
+
+    /**
+     * When, in the cut-over window, the slowest write began: before the swap (catching up, locking), between the swap
+     * and the end (dropping the old table, cleaning up), so that a stall the writers saw there is put where it belongs.
+     */
+    private static String slowestAtCutOver(PacedWrites writes, long cutOver, MigrationProcess.Result run) {
+        long[] slowest = {0, -1};
+        writes.forEachSample((start, latency) -> {
+            if (start >= cutOver && start < run.endedNanos() && latency > slowest[1]) {
+                slowest[0] = start;
+                slowest[1] = latency;
+            }
+        });
+        if (slowest[1] < 0) {
+            return "no write began in it";
+        }
+        return String.format(Locale.ROOT, "slowest write %.0f ms, began %+.0f ms after the cut-over phase began; the swap"
+                        + " was reported at %+.0f ms, the end (old table dropped) at %+.0f ms", slowest[1] / 1e6,
+                (slowest[0] - cutOver) / 1e6, run.swapReportedNanos() < 0 ? Double.NaN : (run.swapReportedNanos() - cutOver) / 1e6,
+                (run.endedNanos() - cutOver) / 1e6);
     }
 
     /** An idle migration must give exactly what the server's own ALTER gave. */
@@ -226,16 +315,16 @@ public final class Bench {
         }
     }
 
-    private void printResults(Row plain, Row insertSelect, Row idle) {
+    private void printResults(Row plain, Row insertSelect) {
         System.out.println();
         System.out.printf(Locale.ROOT, "== Results: %,d rows, %s, %s%n", rows, ALTER, server.flavor().id());
-        for (String line : table(plain, insertSelect, idle)) {
+        for (String line : table(plain, insertSelect)) {
             System.out.println(line);
         }
     }
 
     /** The results as Markdown table lines. */
-    private List<String> table(Row plain, Row insertSelect, Row idle) {
+    private List<String> table(Row plain, Row insertSelect) {
         List<String> lines = new ArrayList<>();
         lines.add("| run | elapsed s | rows/s | × ALTER COPY | × INSERT…SELECT | server CPU s (net of writers) | transmog CPU s"
                 + " | peak RSS MiB | peak heap MiB | apply lag p50/p99/max ms | writers before p50/p99/max ms"
@@ -254,10 +343,7 @@ public final class Bench {
         return lines;
     }
 
-    private String summaryLine() {
-        Row insertSelect = results.get(1);
-        Row idle = results.get(2);
-        List<Row> loaded = results.subList(3, results.size());
+    private String summaryLine(Row insertSelect, Row idle, List<Row> loaded) {
         double lagP99 = loaded.stream().mapToDouble(r -> r.applyLag().p99Millis()).max().orElse(0);
         double stall = loaded.stream().mapToDouble(Row::stallMillis).max().orElse(0);
         double rss = results.stream().mapToDouble(Row::rssMib).filter(v -> !Double.isNaN(v)).max().orElse(0);
@@ -269,19 +355,23 @@ public final class Bench {
     }
 
     private void appendReport(Path report, ServerFlavor flavor, String loadBefore, String javaOptions, String chunkSize,
-                              String line) throws IOException {
+                              String transmogOptions, String serverOptions, String line) throws IOException {
         List<String> out = new ArrayList<>();
         out.add("");
         out.add(String.format(Locale.ROOT, "### %s, %s %s, %,d rows (commit %s)", Instant.now().truncatedTo(ChronoUnit.SECONDS),
                 flavor.id(), version(), rows, System.getProperty("bench.commit", "unknown")));
         out.add("");
         out.add(String.format(Locale.ROOT, "Machine: %s, %d CPUs, %s; load average before %s, after %s. transmog: `%s`, JVM"
-                        + " `%s`, chunk size %s. Server buffer pool %s. ALTER: `%s`.", cpuModel(),
+                        + " `%s`, chunk size %s%s. Server buffer pool %s%s. ALTER: `%s`.", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), memTotal(), loadBefore, Files.readString(Path.of("/proc/loadavg")).strip(),
                 launcher, javaOptions.isBlank() ? "(defaults)" : javaOptions, chunkSize.isBlank() ? "default" : chunkSize,
-                System.getProperty("bench.bufferPool", "1G"), ALTER));
+                transmogOptions.isEmpty() ? "" : ", options `" + transmogOptions + "`",
+                System.getProperty("bench.bufferPool", "1G"), serverOptions.isEmpty() ? "" : ", options `" + serverOptions + "`",
+                ALTER));
         out.add("");
-        out.addAll(table(results.get(0), results.get(1), results.get(2)));
+        out.addAll(table(results.get(0), results.get(1)));
+        out.add("");
+        cutOverWindows.forEach(window -> out.add("Cut-over window, " + window + "."));
         out.add("");
         out.add("`" + line + "`");
         Files.createDirectories(report.toAbsolutePath().getParent());

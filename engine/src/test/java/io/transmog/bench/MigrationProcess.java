@@ -27,7 +27,7 @@ final class MigrationProcess {
 
     /** What one run measured; times are System.nanoTime() of this JVM. */
     record Result(int exitCode, long startedNanos, long endedNanos, Map<String, Long> phaseStarts, long reportedStallMillis,
-                  double cpuSeconds, long peakRssKib, double peakHeapMib, String lastStatus, Path stderr) {
+                  long swapReportedNanos, double cpuSeconds, long peakRssKib, double peakHeapMib, String lastStatus, Path stderr) {
         double elapsedSeconds() {
             return (endedNanos - startedNanos) / 1e9;
         }
@@ -60,6 +60,8 @@ final class MigrationProcess {
         Process process = builder.start();
         String last = "";
         long stall = -1;
+        // The first status line with the stall is printed when the swap is done (a phase message change prints at once).
+        long swapReported = -1;
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = lines.readLine()) != null) {
@@ -72,6 +74,7 @@ final class MigrationProcess {
                 Matcher reported = STALL.matcher(line);
                 if (reported.find()) {
                     stall = Long.parseLong(reported.group(1));
+                    swapReported = swapReported < 0 ? now : swapReported;
                 }
             }
         }
@@ -82,7 +85,7 @@ final class MigrationProcess {
         String[] usage = timeLines.get(timeLines.size() - 1).strip().split("\\s+");
         double cpu = Double.parseDouble(usage[0]) + Double.parseDouble(usage[1]);
         long rss = Long.parseLong(usage[2]);
-        return new Result(exit, started, ended, Map.copyOf(phaseStarts), stall, cpu, rss, peakHeap(gcLog), last, stderr);
+        return new Result(exit, started, ended, Map.copyOf(phaseStarts), stall, swapReported, cpu, rss, peakHeap(gcLog), last, stderr);
     }
 
     /** The largest heap occupancy a GC pause found (garbage included), in MiB; 0 when no collection ran. */
