@@ -10,6 +10,7 @@ import io.transmog.engine.checkpoint.Checkpointer;
 import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.checkpoint.Resumption;
 import io.transmog.engine.copy.RowCopier;
+import io.transmog.engine.copy.StreamTuner;
 import io.transmog.engine.cutover.CutOver;
 import io.transmog.engine.cutover.CutOverAlgorithm;
 import io.transmog.engine.cutover.GhostTriggers;
@@ -345,13 +346,14 @@ public final class Migrator {
         long serverId = config.binlogServerId() > 0 ? config.binlogServerId()
                 : ThreadLocalRandom.current().nextLong(100_000_000L, 4_000_000_000L);
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-heartbeat"));
+        StreamTuner copyStreams = new StreamTuner(controls::copyThreads, System::nanoTime);
         try (Connection copyConnection = database.connect();
              Connection applyConnection = database.connect();
              Applier applier = new Applier(applyConnection, database::connect, sql, changedKeys,
                      resumeFrom.map(Checkpoint::eventsApplied).orElse(0L));
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
                      triggers.ghostNames());
-             RowCopier copier = new RowCopier(copyConnection, database::connect, controls::copyThreads, sql, plan.keyColumns(),
+             RowCopier copier = new RowCopier(copyConnection, database::connect, copyStreams::streams, sql, plan.keyColumns(),
                      plan.ghostChunkKey().name(), resumeFrom.map(Checkpoint::copiedUpTo).orElse(null),
                      resumeFrom.map(Checkpoint::copyDone).orElse(false), resumeFrom.map(Checkpoint::rowsCopied).orElse(0L));
              Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())
@@ -369,7 +371,7 @@ public final class Migrator {
                 // Before anything is copied or applied: a crash from here on leaves a checkpoint to resume from.
                 checkpointer.write(streamer.transactionBoundary(), streamer.transactionBoundaryGtid(), null, false, 0, 0);
             }
-            Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer, applier, copier);
+            Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer, applier, copier, copyStreams);
             // After the stream started, as gh-ost does; the changes it sees meanwhile are applied (Loop.runHook).
             Optional<HookFailure> refused = loop.runHook(Hook.BEFORE_ROW_COPY, Phase.Validating);
             if (refused.isPresent()) {
@@ -414,11 +416,12 @@ public final class Migrator {
         private final Checkpointer checkpointer;
         private final Applier applier;
         private final RowCopier copier;
+        private final StreamTuner copyStreams;
         /** A checkpoint waiting for the applier to pass its boundary; see {@link #checkpointIfDue()}. */
         private CheckpointCandidate candidate;
 
         Loop(BinlogStreamer streamer, Throttler throttler, Changelog changelog, ChangedKeys changedKeys,
-             Checkpointer checkpointer, Applier applier, RowCopier copier) {
+             Checkpointer checkpointer, Applier applier, RowCopier copier, StreamTuner copyStreams) {
             this.streamer = streamer;
             this.throttler = throttler;
             this.changelog = changelog;
@@ -426,18 +429,22 @@ public final class Migrator {
             this.checkpointer = checkpointer;
             this.applier = applier;
             this.copier = copier;
+            this.copyStreams = copyStreams;
         }
 
         void copy() throws Exception {
             status.phase(Phase.Copying, "copying rows and applying changes");
+            copyStreams.interrupted();
             while (!copier.isDone()) {
                 if (!mayWrite(Phase.Copying)) {
+                    copyStreams.interrupted();
                     continue;
                 }
                 applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
                 long started = System.nanoTime();
                 // A nice ratio asks for rest between chunks: then none is copied while this thread sleeps.
-                copier.copyNextChunk(controls.chunkSize(), controls.niceRatio() == 0);
+                long rows = copier.copyNextChunk(controls.chunkSize(), controls.niceRatio() == 0);
+                copyStreams.copied(rows).ifPresent(decision -> LOG.info("table={} phase=Copying {}", names.original(), decision));
                 report();
                 checkpointIfDue();
                 serveCatchUp();

@@ -84,7 +84,7 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--dml-batch-size", defaultValue = "100", description = "changed keys re-synced per transaction (default: ${DEFAULT-VALUE})")
     int dmlBatchSize;
     @Option(names = "--copy-threads", defaultValue = "2",
-            description = "chunks copied at once, each on its own connection; 1 copies one after the other as gh-ost does; live (default: ${DEFAULT-VALUE})")
+            description = "chunks copied at most at once, each on its own connection; transmog measures whether one at a time copies faster and then uses one; 1 copies one after the other as gh-ost does; live (default: ${DEFAULT-VALUE})")
     int copyThreads;
     @Option(names = "--nice-ratio", defaultValue = "0", description = "sleep this many times each chunk's copy time after it (default: ${DEFAULT-VALUE})")
     double niceRatio;
