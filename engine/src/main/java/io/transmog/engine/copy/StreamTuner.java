@@ -12,10 +12,11 @@ import java.util.function.LongSupplier;
  * cost more server CPU than they gain (2 cores, 1M rows under 2,000 writes/s: the copy took 16.1 s with two streams and
  * 10.3 s with one on MariaDB 10.11, and the server spent 17.0 against 12.3 CPU seconds; idle, both took 8–9 s).
  * <p>
- * So it measures: rows copied per second over a window of {@link #WINDOW_NANOS} with one stream (the gentler start,
- * as gh-ost's), then one with the maximum, keeps the faster (the maximum only when it is at least {@link #MARGIN} times
- * as fast: one stream asks less of the server), and measures again every {@link #SETTLED_NANOS}, since the writers'
- * load changes. Time the copy does not run (throttled, paused) is left out of every window. Not thread-safe: the
+ * So it measures: rows copied per second over a window of {@link #WINDOW_NANOS} with the maximum, then one with one
+ * stream, keeps the faster (the maximum only when it is at least {@link #MARGIN} times as fast: one stream asks less
+ * of the server), and measures again every {@link #SETTLED_NANOS}, since the writers' load changes. The maximum goes
+ * first so that a copy shorter than a window runs as configured: the tests' short copies keep exercising several
+ * streams at once. Time the copy does not run (throttled, paused) is left out of every window. Not thread-safe: the
  * migration loop's thread calls it.
  */
 public final class StreamTuner {
@@ -25,7 +26,7 @@ public final class StreamTuner {
     static final long SETTLED_NANOS = 60_000_000_000L;
     static final double MARGIN = 1.1;
 
-    private enum State { MEASURING_ONE, MEASURING_MAXIMUM, SETTLED }
+    private enum State { MEASURING_MAXIMUM, MEASURING_ONE, SETTLED }
 
     private final IntSupplier maximum;
     private final LongSupplier clock;
@@ -35,7 +36,7 @@ public final class StreamTuner {
     private long windowStarted;
     private long windowRows;
     private int windowChunks;
-    private double oneRate;
+    private double maximumRate;
     private long settledAt;
 
     /**
@@ -74,7 +75,7 @@ public final class StreamTuner {
         long now = clock.getAsLong();
         if (state == State.SETTLED) {
             if (now - settledAt >= SETTLED_NANOS) {
-                measure(State.MEASURING_ONE, 1);
+                measure(State.MEASURING_MAXIMUM, tunedFor);
             }
             return Optional.empty();
         }
@@ -85,17 +86,17 @@ public final class StreamTuner {
             return Optional.empty();
         }
         double rate = windowRows * 1e9 / elapsed;
-        if (state == State.MEASURING_ONE) {
-            oneRate = rate;
-            measure(State.MEASURING_MAXIMUM, tunedFor);
+        if (state == State.MEASURING_MAXIMUM) {
+            maximumRate = rate;
+            measure(State.MEASURING_ONE, 1);
             return Optional.empty();
         }
-        boolean maximumWins = rate >= oneRate * MARGIN;
+        boolean maximumWins = maximumRate >= rate * MARGIN;
         state = State.SETTLED;
         streams = maximumWins ? tunedFor : 1;
         settledAt = now;
         return Optional.of(String.format(Locale.ROOT, "copying with %d stream%s: %,.0f rows/s with %d, %,.0f with 1;"
-                        + " measured again in %d s", streams, streams == 1 ? "" : "s", rate, tunedFor, oneRate,
+                        + " measured again in %d s", streams, streams == 1 ? "" : "s", maximumRate, tunedFor, rate,
                 SETTLED_NANOS / 1_000_000_000L));
     }
 
@@ -106,7 +107,7 @@ public final class StreamTuner {
             streams = 1;
             return;
         }
-        measure(State.MEASURING_ONE, 1);
+        measure(State.MEASURING_MAXIMUM, allowed);
     }
 
     private void measure(State next, int withStreams) {

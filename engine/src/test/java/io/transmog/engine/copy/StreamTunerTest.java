@@ -32,40 +32,41 @@ class StreamTunerTest {
     }
 
     @Test
-    void measuresOneStreamThenTheMaximumAndKeepsTheFaster() {
-        assertThat(tuner.streams()).isEqualTo(1);
-        assertThat(copyWindow(60_000)).isEmpty();
-        assertThat(tuner.streams()).as("second window: the maximum").isEqualTo(2);
-        assertThat(copyWindow(100_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 2 streams: 100,000 rows/s with 2, 60,000 with 1"));
+    void measuresTheMaximumThenOneStreamAndKeepsTheFaster() {
+        assertThat(tuner.streams()).as("a copy shorter than a window runs as configured").isEqualTo(2);
+        assertThat(copyWindow(100_000)).isEmpty();
+        assertThat(tuner.streams()).as("second window: one stream").isEqualTo(1);
+        assertThat(copyWindow(60_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 2 streams: 100,000 rows/s with 2, 60,000 with 1"));
         assertThat(tuner.streams()).isEqualTo(2);
     }
 
     @Test
     void oneStreamWinsUnlessTheMaximumIsClearlyFaster() {
-        copyWindow(100_000);
-        assertThat(copyWindow(105_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 1 stream:"));
+        copyWindow(105_000);
+        assertThat(copyWindow(100_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 1 stream:"));
         assertThat(tuner.streams()).as("5 %% faster is within the margin").isEqualTo(1);
     }
 
     @Test
     void measuresAgainAfterAWhileAsTheLoadChanges() {
-        copyWindow(80_000);
         copyWindow(50_000);
+        copyWindow(80_000);
         long settled = now;
         assertThat(tuner.streams()).isEqualTo(1);
         assertThat(copyWindow(80_000)).isEmpty();
-        assertThat(tuner.streams()).as("settled: a window's worth of chunks measures nothing").isEqualTo(1);
+        assertThat(tuner.streams()).as("settled: nothing measured within the minute").isEqualTo(1);
         now = settled + StreamTuner.SETTLED_NANOS;
         tuner.copied(CHUNK_ROWS);
-        copyWindow(70_000);
-        assertThat(tuner.streams()).as("a minute on: one stream measured again, then the maximum").isEqualTo(2);
-        assertThat(copyWindow(120_000)).hasValueSatisfying(d -> assertThat(d).contains("120,000 rows/s with 2, 70,000 with 1"));
+        assertThat(tuner.streams()).as("a minute on: the maximum measured again").isEqualTo(2);
+        copyWindow(120_000);
+        assertThat(tuner.streams()).as("then one stream").isEqualTo(1);
+        assertThat(copyWindow(70_000)).hasValueSatisfying(d -> assertThat(d).contains("120,000 rows/s with 2, 70,000 with 1"));
         assertThat(tuner.streams()).isEqualTo(2);
     }
 
     @Test
     void timeTheCopyWasHeldDoesNotCount() {
-        // Part of a window with one stream, then throttled for a minute: without leaving that out, one stream's rate
+        // Part of a window at the maximum, then throttled for a minute: without leaving that out, the maximum's rate
         // would look a fraction of what it is.
         for (int i = 0; i < 20; i++) {
             now += 10_000_000L;
@@ -74,8 +75,8 @@ class StreamTunerTest {
         now += 60_000_000_000L;
         tuner.interrupted();
         copyWindow(100_000);
-        assertThat(copyWindow(105_000)).hasValueSatisfying(d -> assertThat(d).contains("100,000 with 1"));
-        assertThat(tuner.streams()).isEqualTo(1);
+        assertThat(copyWindow(80_000)).hasValueSatisfying(d -> assertThat(d).contains("100,000 rows/s with 2"));
+        assertThat(tuner.streams()).isEqualTo(2);
     }
 
     @Test
@@ -85,7 +86,7 @@ class StreamTunerTest {
         assertThat(tuner.copied(CHUNK_ROWS)).isEmpty();
         now += 2_000_000_000L;
         tuner.copied(CHUNK_ROWS);
-        assertThat(tuner.streams()).as("still measuring one stream").isEqualTo(1);
+        assertThat(tuner.streams()).as("still measuring the maximum").isEqualTo(2);
     }
 
     @Test
@@ -95,9 +96,9 @@ class StreamTunerTest {
         assertThat(copyWindow(100_000)).isEmpty();
         assertThat(copyWindow(100_000)).isEmpty();
         allowed.set(4);
-        assertThat(tuner.streams()).isEqualTo(1);
-        copyWindow(100_000);
         assertThat(tuner.streams()).isEqualTo(4);
-        assertThat(copyWindow(200_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 4 streams"));
+        copyWindow(200_000);
+        assertThat(tuner.streams()).isEqualTo(1);
+        assertThat(copyWindow(100_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 4 streams"));
     }
 }
