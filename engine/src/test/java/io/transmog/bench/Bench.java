@@ -43,6 +43,7 @@ public final class Bench {
     /** Writes the writers leave alone: the apply-lag probe's row. */
     private static final long PROBE_KEY = 1;
     private static final long BASELINE_SECONDS = 5;
+    private static final long SLOW_WRITE_NANOS = 100_000_000L;
 
     private final MariaDbServer server;
     private final long rows;
@@ -53,6 +54,7 @@ public final class Bench {
     private final long clockTicks;
     private final List<Row> results = new ArrayList<>();
     private final List<String> cutOverWindows = new ArrayList<>();
+    private final List<String> copyWindows = new ArrayList<>();
 
     private Bench(MariaDbServer server, long rows, Path launcher, String javaOptions, List<String> transmogArguments,
                   Path workDir, long clockTicks) {
@@ -265,6 +267,8 @@ public final class Bench {
             say("  writers: before %s; during the copy %s; at cut-over max %.1f ms; %.0f writes/s done, %d lock conflicts",
                     before.describe(), during.describe(), row.stallMillis(), writesDone, writes.expectedErrors());
             cutOverWindows.add(name + ": " + slowestAtCutOver(writes, cutOver, run));
+            copyWindows.add(name + ": " + slowDuringCopy(writes, copying, run.phaseStart("AwaitingCutOver", cutOver)));
+            say("  copy window: %s", copyWindows.get(copyWindows.size() - 1));
             say("  cut-over window: %s", cutOverWindows.get(cutOverWindows.size() - 1));
             if (probe.failure() != null) {
                 throw new IllegalStateException(name + ": apply-lag probe failed: " + probe.failure());
@@ -292,6 +296,33 @@ public final class Bench {
                         + " was reported at %+.0f ms, the end (old table dropped) at %+.0f ms", slowest[1] / 1e6,
                 (slowest[0] - cutOver) / 1e6, run.swapReportedNanos() < 0 ? Double.NaN : (run.swapReportedNanos() - cutOver) / 1e6,
                 (run.endedNanos() - cutOver) / 1e6);
+    }
+
+    /**
+     * The writes during the copy that took {@link #SLOW_WRITE_NANOS} or more: how many, over what span, and the
+     * slowest with its wall-clock time, to be found in transmog's log. One stall of the server shows as many slow
+     * writes within a fraction of a second; slow writes spread over the copy are a different cause.
+     */
+    private static String slowDuringCopy(PacedWrites writes, long from, long to) {
+        long epochOffsetNanos = System.currentTimeMillis() * 1_000_000L - System.nanoTime();
+        long[] slow = {0, Long.MAX_VALUE, Long.MIN_VALUE, 0, -1}; // count, first start, last start, slowest start, its latency
+        writes.forEachSample((start, latency) -> {
+            if (start >= from && start < to && latency >= SLOW_WRITE_NANOS) {
+                slow[0]++;
+                slow[1] = Math.min(slow[1], start);
+                slow[2] = Math.max(slow[2], start);
+                if (latency > slow[4]) {
+                    slow[3] = start;
+                    slow[4] = latency;
+                }
+            }
+        });
+        if (slow[0] == 0) {
+            return "no write took " + SLOW_WRITE_NANOS / 1_000_000 + " ms or more";
+        }
+        return String.format(Locale.ROOT, "%d writes took %d ms or more, begun between %+.1f s and %+.1f s into the copy;"
+                        + " the slowest %.0f ms, begun at %s", slow[0], SLOW_WRITE_NANOS / 1_000_000, (slow[1] - from) / 1e9,
+                (slow[2] - from) / 1e9, slow[4] / 1e6, Instant.ofEpochMilli((slow[3] + epochOffsetNanos) / 1_000_000L));
     }
 
     /** An idle migration must give exactly what the server's own ALTER gave. */
@@ -371,6 +402,7 @@ public final class Bench {
         out.add("");
         out.addAll(table(results.get(0), results.get(1)));
         out.add("");
+        copyWindows.forEach(window -> out.add("Copy, " + window + "."));
         cutOverWindows.forEach(window -> out.add("Cut-over window, " + window + "."));
         out.add("");
         out.add("`" + line + "`");
