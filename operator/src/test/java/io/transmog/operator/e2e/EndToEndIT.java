@@ -20,7 +20,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.transmog.operator.TestPaths;
 import io.transmog.operator.model.Phase;
-import io.transmog.operator.model.SchemaMigration;
 import io.transmog.operator.scenario.AfterCutOver;
 import io.transmog.operator.scenario.Check;
 import io.transmog.operator.scenario.ClusterChecks;
@@ -110,17 +109,16 @@ class EndToEndIT {
         LoadReport duringCutOver;
         Instant approved;
         Instant succeeded;
-        SchemaMigration done;
         try (CustomersLoad load = CustomersLoad.start(shop.server(), 2, WRITERS, WRITER_PAUSE, ROWS)) {
             Thread.sleep(3_000);
             approved = Instant.now();
             patch("{\"spec\":{\"cutOver\":{\"approved\":true}}}");
-            done = watch.awaitPhase(Duration.ofMinutes(3), Phase.Succeeded);
+            watch.awaitPhase(Duration.ofMinutes(3), Phase.Succeeded);
             succeeded = Instant.now();
             Thread.sleep(2_000); // writes keep landing in the new table
             duringCutOver = load.stop();
         }
-        AfterCutOver after = new AfterCutOver(done, ROWS, duringCopy, duringCutOver, approved, succeeded,
+        AfterCutOver after = new AfterCutOver(watch.settled(), ROWS, duringCopy, duringCutOver, approved, succeeded,
                 List.of(migrator.user(), migrator.password()), List.of());
         checks.addAll(after.checks(data, watch));
 

@@ -47,6 +47,7 @@ public final class ClusterChecks {
     /** How long the API server may fail to answer before a wait gives up (a dead cluster, not a slow one). */
     private static final Duration API_SILENCE = Duration.ofSeconds(30);
     private static final Duration POLL = Duration.ofMillis(500);
+    private static final Duration SETTLE = Duration.ofSeconds(30);
     /** Slack on top of the cut-over's own lock timeouts for a writer's longest wait: two loaded shared cores. */
     private static final long STALL_SLACK_MILLIS = 5_000;
 
@@ -99,6 +100,22 @@ public final class ClusterChecks {
             }
             sleep(POLL);
         }
+    }
+
+    /**
+     * The migration once its status settled. The runner reports Succeeded; the operator derives the conditions from
+     * it in the reconcile that change starts, so a read right after the phase changed can still say Ready False (one
+     * CI run in about twenty did). Waits up to {@link #SETTLE} for Ready True, as {@code kubectl wait
+     * --for=condition=Ready} would, and returns the last read either way: {@link #statusFields} judges it.
+     */
+    public SchemaMigration settled() {
+        Instant deadline = Instant.now().plus(SETTLE);
+        SchemaMigration m = migration().get();
+        while (!"True".equals(condition(m.getStatus(), "Ready")) && Instant.now().isBefore(deadline)) {
+            sleep(POLL);
+            m = migration().get();
+        }
+        return m;
     }
 
     /** The migration's status, the pods, the latest Events and the operator's and runners' last log lines. */

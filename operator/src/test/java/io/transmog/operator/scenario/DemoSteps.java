@@ -123,7 +123,7 @@ public final class DemoSteps {
     private void afterCutOver(long rows, Instant approved, Instant succeeded, List<Path> logFiles) throws IOException {
         try (KubernetesClient client = kubernetes()) {
             ClusterChecks cluster = cluster(client);
-            SchemaMigration done = cluster.migration().get();
+            SchemaMigration done = cluster.settled();
             List<String> secrets = List.of(Files.readString(work.resolve("migrator.user")).strip(),
                     Files.readString(work.resolve("migrator.password")).strip());
             AfterCutOver after = new AfterCutOver(done, rows, LoadReport.read(work.resolve("load-p1.json")),
