@@ -27,7 +27,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Per run it prints elapsed time, rows/s, the ratios to both floors, the server's CPU seconds (from
  * /proc/&lt;pid&gt;/stat), transmog's CPU seconds, peak RSS and heap; under load also the apply lag (a probe row),
- * the writers' latency before and during the migration, and the cut-over stall as the writers saw it. It appends a
+ * the writers' latency before and during the migration, and the cut-over stall as the writers saw it; per transmog
+ * run, the wall time and both processes' CPU seconds of each phase, so that a missed target says where it went. It appends a
  * Markdown table to docs/benchmarks.md and ends with one line for scripts. Not a test: nothing here asserts a time.
  *
  * <p>System properties (scripts/bench.sh sets them): {@code bench.rows}, {@code bench.launcher}, {@code
@@ -51,20 +52,21 @@ public final class Bench {
     private final String javaOptions;
     private final List<String> transmogArguments;
     private final Path workDir;
-    private final long clockTicks;
+    private final ProcessCpu processCpu;
     private final List<Row> results = new ArrayList<>();
     private final List<String> cutOverWindows = new ArrayList<>();
     private final List<String> copyWindows = new ArrayList<>();
+    private final List<String> phaseBreakdowns = new ArrayList<>();
 
     private Bench(MariaDbServer server, long rows, Path launcher, String javaOptions, List<String> transmogArguments,
-                  Path workDir, long clockTicks) {
+                  Path workDir, ProcessCpu processCpu) {
         this.server = server;
         this.rows = rows;
         this.launcher = launcher;
         this.javaOptions = javaOptions;
         this.transmogArguments = transmogArguments;
         this.workDir = workDir;
-        this.clockTicks = clockTicks;
+        this.processCpu = processCpu;
     }
 
     /** A paced write load with the server CPU per second it cost over its baseline, before anything else ran. */
@@ -107,7 +109,7 @@ public final class Bench {
         String loadBefore = Files.readString(Path.of("/proc/loadavg")).strip();
         try (MariaDbServer server = MariaDbServer.start(flavor, options)) {
             Bench bench = new Bench(server, rows, launcher, javaOptions,
-                    transmogArguments, workDir, clockTicks());
+                    transmogArguments, workDir, ProcessCpu.ofThisMachine());
             String line = bench.run();
             bench.appendReport(report, flavor, loadBefore, javaOptions, chunkSize, transmogOptions, serverOptions, line);
             System.out.println();
@@ -232,7 +234,7 @@ public final class Bench {
         PacedWrites writes = load == null ? null : load.writes();
         double cpuBefore = serverCpuSeconds();
         MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, ALTER,
-                transmogArguments, workDir);
+                transmogArguments, workDir, processCpu);
         double cpu = serverCpuSeconds() - cpuBefore;
         if (probe != null) {
             probe.close();
@@ -262,6 +264,8 @@ public final class Bench {
         say("  %.2f s, server CPU %.1f s (%.1f s net of the writers' own), transmog CPU %.1f s, RSS %.0f MiB, heap %.0f MiB,"
                 + " cut-over stall %d ms (transmog's figure)", row.seconds(), cpu, row.netServerCpu(), row.toolCpu(),
                 row.rssMib(), row.heapMib(), row.reportedStallMillis());
+        phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond));
+        say("  phases: %s", phaseBreakdowns.get(phaseBreakdowns.size() - 1));
         if (writes != null) {
             say("  apply lag %s", lag.describe());
             say("  writers: before %s; during the copy %s; at cut-over max %.1f ms; %.0f writes/s done, %d lock conflicts",
@@ -275,6 +279,33 @@ public final class Bench {
             }
         }
         return row;
+    }
+
+    /**
+     * Where the run's time and CPU went: per phase (from its first report to the next phase's), the wall time, the
+     * server's CPU seconds (net of the writers' own, at their baseline rate, under load) and transmog's. The first
+     * stretch, before any status line, is the JVM's start; AwaitingCutOver holds the checksum pass; Succeeded is the
+     * process's exit after its last status line.
+     */
+    private static String phases(MigrationProcess.Result run, double loadCpuPerSecond) {
+        List<String> names = new ArrayList<>(List.of("start"));
+        List<MigrationProcess.Mark> marks = new ArrayList<>(List.of(run.start()));
+        run.phaseStarts().forEach((phase, mark) -> {
+            names.add(phase);
+            marks.add(mark);
+        });
+        marks.add(run.end());
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i + 1 < marks.size(); i++) {
+            MigrationProcess.Mark from = marks.get(i);
+            MigrationProcess.Mark to = marks.get(i + 1);
+            double seconds = (to.nanos() - from.nanos()) / 1e9;
+            // Net of the writers at their baseline rate, a short phase can come out a little below zero: shown as 0.
+            double server = Math.max(0, to.serverCpu() - from.serverCpu() - loadCpuPerSecond * seconds);
+            parts.add(String.format(Locale.ROOT, "%s %.2f s (CPU s: server %.1f, transmog %.1f)", names.get(i), seconds,
+                    server, to.toolCpu() - from.toolCpu()));
+        }
+        return String.join("; ", parts) + (loadCpuPerSecond > 0 ? "; server CPU net of the writers'" : "");
     }
 
     /**
@@ -402,6 +433,7 @@ public final class Bench {
         out.add("");
         out.addAll(table(results.get(0), results.get(1)));
         out.add("");
+        phaseBreakdowns.forEach(phases -> out.add("Phases, " + phases + "."));
         copyWindows.forEach(window -> out.add("Copy, " + window + "."));
         cutOverWindows.forEach(window -> out.add("Cut-over window, " + window + "."));
         out.add("");
@@ -444,17 +476,7 @@ public final class Bench {
 
     /** User plus system CPU seconds of the server process so far. */
     private double serverCpuSeconds() throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(server.pid()), "stat"));
-        // Fields after the command name, which is in parentheses and may hold spaces: utime and stime are 14 and 15.
-        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / (double) clockTicks;
-    }
-
-    private static long clockTicks() throws IOException, InterruptedException {
-        Process getconf = new ProcessBuilder("getconf", "CLK_TCK").start();
-        String out = new String(getconf.getInputStream().readAllBytes()).strip();
-        getconf.waitFor();
-        return out.matches("[0-9]+") ? Long.parseLong(out) : 100;
+        return processCpu.seconds(server.pid());
     }
 
     private static String cpuModel() throws IOException {

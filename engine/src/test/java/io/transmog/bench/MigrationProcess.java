@@ -9,32 +9,49 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * One {@code bin/transmog migrate --execute} run as users run it (the CLI jar, its own JVM), under GNU time for its
  * CPU seconds and peak resident set, with a GC log for its heap. Its status lines are read as they come, so the
- * moment each phase began is known on this JVM's clock.
+ * moment each phase began is known on this JVM's clock, with the server's and transmog's CPU seconds at that moment.
  */
 final class MigrationProcess {
     private static final Pattern PHASE = Pattern.compile("\"phase\":\"([A-Za-z]+)\"");
     private static final Pattern STALL = Pattern.compile("\"stallMillis\":(\\d+)");
     private static final Pattern GC_PAUSE = Pattern.compile("Pause.* (\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
-    /** What one run measured; times are System.nanoTime() of this JVM. */
-    record Result(int exitCode, long startedNanos, long endedNanos, Map<String, Long> phaseStarts, long reportedStallMillis,
+    /** A moment of the run: System.nanoTime() of this JVM, the server's and transmog's CPU seconds so far. */
+    record Mark(long nanos, double serverCpu, double toolCpu) {
+    }
+
+    /**
+     * What one run measured; times are System.nanoTime() of this JVM. {@code phaseStarts} holds the first report of
+     * each phase, in the order they came; {@code start} and {@code end} bracket the process.
+     */
+    record Result(int exitCode, Mark start, Mark end, Map<String, Mark> phaseStarts, long reportedStallMillis,
                   long swapReportedNanos, double cpuSeconds, long peakRssKib, double peakHeapMib, String lastStatus, Path stderr) {
+        long startedNanos() {
+            return start.nanos();
+        }
+
+        long endedNanos() {
+            return end.nanos();
+        }
+
         double elapsedSeconds() {
-            return (endedNanos - startedNanos) / 1e9;
+            return (endedNanos() - startedNanos()) / 1e9;
         }
 
         /** When the phase was first reported, or {@code otherwise}. */
         long phaseStart(String phase, long otherwise) {
-            return phaseStarts.getOrDefault(phase, otherwise);
+            Mark mark = phaseStarts.get(phase);
+            return mark == null ? otherwise : mark.nanos();
         }
     }
 
@@ -42,7 +59,7 @@ final class MigrationProcess {
     }
 
     static Result run(Path launcher, String javaOptions, MariaDbServer server, String database, String table, String alter,
-                      List<String> extraArguments, Path workDir) throws IOException, InterruptedException {
+                      List<String> extraArguments, Path workDir, ProcessCpu cpu) throws IOException, InterruptedException {
         Path timeFile = workDir.resolve(table + ".time");
         Path gcLog = workDir.resolve(table + ".gc.log");
         Path stderr = workDir.resolve(table + ".log");
@@ -55,9 +72,10 @@ final class MigrationProcess {
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().put("TRANSMOG_PASSWORD", server.password());
         builder.environment().put("TRANSMOG_JAVA_OPTS", javaOptions + " -Xlog:gc:file=" + gcLog);
-        Map<String, Long> phaseStarts = new ConcurrentHashMap<>();
-        long started = System.nanoTime();
+        Map<String, Mark> phaseStarts = new LinkedHashMap<>();
+        Mark start = new Mark(System.nanoTime(), cpu.seconds(server.pid()), 0);
         Process process = builder.start();
+        long transmogPid = -1;
         String last = "";
         long stall = -1;
         // The first status line with the stall is printed when the swap is done (a phase message change prints at once).
@@ -68,7 +86,14 @@ final class MigrationProcess {
                 long now = System.nanoTime();
                 Matcher phase = PHASE.matcher(line);
                 if (phase.find()) {
-                    phaseStarts.putIfAbsent(phase.group(1), now);
+                    if (!phaseStarts.containsKey(phase.group(1))) {
+                        if (transmogPid < 0) {
+                            // GNU time's child: the launcher, which has exec'd the JVM by its first status line.
+                            transmogPid = process.children().findFirst().map(ProcessHandle::pid).orElse(-1L);
+                        }
+                        phaseStarts.put(phase.group(1), new Mark(now, cpu.seconds(server.pid()),
+                                transmogPid < 0 ? Double.NaN : cpu.seconds(transmogPid)));
+                    }
                     last = line;
                 }
                 Matcher reported = STALL.matcher(line);
@@ -80,12 +105,14 @@ final class MigrationProcess {
         }
         int exit = process.waitFor();
         long ended = System.nanoTime();
+        double serverCpuAtEnd = cpu.seconds(server.pid());
         // GNU time's last line is the format's; a line before it reports a non-zero exit status.
         List<String> timeLines = Files.readAllLines(timeFile);
         String[] usage = timeLines.get(timeLines.size() - 1).strip().split("\\s+");
-        double cpu = Double.parseDouble(usage[0]) + Double.parseDouble(usage[1]);
+        double toolCpu = Double.parseDouble(usage[0]) + Double.parseDouble(usage[1]);
         long rss = Long.parseLong(usage[2]);
-        return new Result(exit, started, ended, Map.copyOf(phaseStarts), stall, swapReported, cpu, rss, peakHeap(gcLog), last, stderr);
+        return new Result(exit, start, new Mark(ended, serverCpuAtEnd, toolCpu), Collections.unmodifiableMap(phaseStarts), stall,
+                swapReported, toolCpu, rss, peakHeap(gcLog), last, stderr);
     }
 
     /** The largest heap occupancy a GC pause found (garbage included), in MiB; 0 when no collection ran. */
