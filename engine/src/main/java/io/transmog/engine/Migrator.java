@@ -349,13 +349,14 @@ public final class Migrator {
         StreamTuner copyStreams = new StreamTuner(controls::copyThreads, System::nanoTime);
         try (Connection copyConnection = database.connect();
              Connection applyConnection = database.connect();
-             Applier applier = new Applier(applyConnection, database::connect, sql, changedKeys,
+             RowCopier copier = new RowCopier(copyConnection, database::connect, copyStreams::streams, sql, plan.keyColumns(),
+                     plan.ghostChunkKey().name(), resumeFrom.isPresent(), resumeFrom.map(Checkpoint::copiedUpTo).orElse(null),
+                     resumeFrom.map(Checkpoint::copyDone).orElse(false), resumeFrom.map(Checkpoint::rowsCopied).orElse(0L));
+             // The loop's one thread plans chunks and applies changes, so the applier asks the copier without a race.
+             Applier applier = new Applier(applyConnection, database::connect, sql, changedKeys, copier::willCopy,
                      resumeFrom.map(Checkpoint::eventsApplied).orElse(0L));
              BinlogStreamer streamer = new BinlogStreamer(config.connection(), serverId, plan, changedKeys, changelog, sql.swapTables(),
                      triggers.ghostNames());
-             RowCopier copier = new RowCopier(copyConnection, database::connect, copyStreams::streams, sql, plan.keyColumns(),
-                     plan.ghostChunkKey().name(), resumeFrom.map(Checkpoint::copiedUpTo).orElse(null),
-                     resumeFrom.map(Checkpoint::copyDone).orElse(false), resumeFrom.map(Checkpoint::rowsCopied).orElse(0L));
              Throttler throttler = new Throttler(controls, config.throttling(), changelog, database, names.qualifiedChangelog())
                      .start()) {
             // The stream must start before the first row is copied: every change after this position is seen.
@@ -371,6 +372,9 @@ public final class Migrator {
                 // Before anything is copied or applied: a crash from here on leaves a checkpoint to resume from.
                 checkpointer.write(streamer.transactionBoundary(), streamer.transactionBoundaryGtid(), null, false, 0, 0);
             }
+            // After the stream started, before the first change is applied: from here on the applier can leave the
+            // keys the copy has yet to read to it.
+            copier.fixRange();
             Loop loop = new Loop(streamer, throttler, changelog, changedKeys, checkpointer, applier, copier, copyStreams);
             // After the stream started, as gh-ost does; the changes it sees meanwhile are applied (Loop.runHook).
             Optional<HookFailure> refused = loop.runHook(Hook.BEFORE_ROW_COPY, Phase.Validating);
@@ -451,7 +455,8 @@ public final class Migrator {
                 niceSleep((long) (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) * controls.niceRatio()));
             }
             status.copyFinished();
-            LOG.info("table={} phase=Copying row copy complete: {} rows", names.original(), copier.rowsCopied());
+            LOG.info("table={} phase=Copying row copy complete: {} rows; {} changed keys were left to the copy, which had"
+                    + " yet to read them", names.original(), copier.rowsCopied(), applier.keysLeftToCopy());
             checkpoint();
         }
 

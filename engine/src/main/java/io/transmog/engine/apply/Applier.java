@@ -18,6 +18,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -33,6 +34,10 @@ import java.util.function.Supplier;
  * pool). The batches of one round hold different keys (each taken from the pending set once), so their order does not
  * matter, and rounds run one after the other: a key changed again meanwhile is re-synced by a later round, after this
  * one committed. Callers see whole rounds: what a call returns has committed.
+ *
+ * <p>Keys the copy has yet to read ({@code leftToCopy}, see RowCopier#willCopy) are taken from the pending set and not
+ * re-synced: the chunk that reaches them later reads their rows as they are then. Under writes spread over the table,
+ * half of what changes during the copy lies ahead of it.
  */
 public final class Applier implements AutoCloseable {
     /** Re-sync runs after which a duplicate key is a real collision, not a race with a chunk being copied. */
@@ -42,22 +47,26 @@ public final class Applier implements AutoCloseable {
     private final Supplier<Connection> connect;
     private final SqlBuilder sql;
     private final ChangedKeys changedKeys;
+    private final Predicate<KeyTuple> leftToCopy;
     /** Connections for a round's other batches, opened when a backlog first needs them; closed by {@link #close()}. */
     private final List<Connection> helpers = new ArrayList<>();
     private final ExecutorService workers = Executors.newCachedThreadPool(DaemonThreads.named("transmog-apply"));
     private long keysApplied;
+    private long keysLeftToCopy;
 
     /**
      * @param connection the main connection, re-syncing one batch of every round (not closed here)
      * @param connect opens the connections for a round's other batches
+     * @param leftToCopy keys whose rows the copy will read later, asked on the calling thread when a key is taken
      * @param appliedBefore keys a previous run of this migration applied, so counters continue
      */
     public Applier(Connection connection, Supplier<Connection> connect, SqlBuilder sql, ChangedKeys changedKeys,
-                   long appliedBefore) throws SQLException {
+                   Predicate<KeyTuple> leftToCopy, long appliedBefore) throws SQLException {
         this.connection = prepare(connection);
         this.connect = connect;
         this.sql = sql;
         this.changedKeys = changedKeys;
+        this.leftToCopy = leftToCopy;
         this.keysApplied = appliedBefore;
     }
 
@@ -72,8 +81,8 @@ public final class Applier implements AutoCloseable {
     }
 
     /**
-     * Re-syncs the keys pending now, {@code batchSize} per transaction. Keys that arrive
-     * meanwhile wait for the next call, so a write storm cannot starve the copy.
+     * Re-syncs the keys pending now, {@code batchSize} per transaction, or leaves them to the copy. Keys that arrive
+     * meanwhile wait for the next call, so a write storm cannot starve the copy. Returns the keys taken.
      */
     public long applyPending(int batchSize) throws SQLException {
         return applyPending(batchSize, Long.MAX_VALUE);
@@ -98,29 +107,44 @@ public final class Applier implements AutoCloseable {
     private long applyPending(int batchSize, long maxMillis, Connection via) throws SQLException {
         int budget = changedKeys.size();
         long deadline = System.nanoTime() + Math.min(maxMillis, Long.MAX_VALUE / 2_000_000) * 1_000_000;
-        long applied = 0;
-        List<List<KeyTuple>> round;
-        while (applied < budget && System.nanoTime() < deadline
-                && !(round = takeRound(via == connection ? PARALLEL_BATCHES : 1, batchSize)).isEmpty()) {
-            long keys = resyncAll(round, via);
+        long taken = 0;
+        while (taken < budget && System.nanoTime() < deadline) {
+            Round round = takeRound(via == connection ? PARALLEL_BATCHES : 1, batchSize);
+            if (round.taken() == 0) {
+                break;
+            }
+            long keys = round.batches().isEmpty() ? 0 : resyncAll(round.batches(), via);
             keysApplied += keys;
-            applied += keys;
+            keysLeftToCopy += round.taken() - keys;
+            taken += round.taken();
         }
-        return applied;
+        return taken;
     }
 
-    private List<List<KeyTuple>> takeRound(int batches, int batchSize) {
+    /** Up to {@code batches} batches of keys to re-sync, and how many keys were taken for them (those left to the copy too). */
+    private record Round(List<List<KeyTuple>> batches, long taken) {
+    }
+
+    private Round takeRound(int batches, int batchSize) {
         List<List<KeyTuple>> round = new ArrayList<>();
+        long taken = 0;
         while (round.size() < batches) {
-            List<KeyTuple> batch = changedKeys.take(batchSize);
+            List<KeyTuple> keys = changedKeys.take(batchSize);
+            taken += keys.size();
+            List<KeyTuple> batch = new ArrayList<>(keys.size());
+            for (KeyTuple key : keys) {
+                if (!leftToCopy.test(key)) {
+                    batch.add(key);
+                }
+            }
             if (!batch.isEmpty()) {
                 round.add(batch);
             }
-            if (batch.size() < batchSize) {
+            if (keys.size() < batchSize) {
                 break; // nothing more pending
             }
         }
-        return round;
+        return new Round(round, taken);
     }
 
     /** Re-syncs the round's first batch on {@code first}, the others on helper connections at the same time. */
@@ -171,6 +195,11 @@ public final class Applier implements AutoCloseable {
 
     public long keysApplied() {
         return keysApplied;
+    }
+
+    /** Keys taken but not re-synced, because the copy had yet to read their rows (this run only). */
+    public long keysLeftToCopy() {
+        return keysLeftToCopy;
     }
 
     private void resync(List<KeyTuple> keys, Connection connection) throws SQLException {

@@ -6,6 +6,7 @@ import io.transmog.engine.db.Database;
 import io.transmog.engine.db.Retry;
 import io.transmog.engine.db.Warnings;
 import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.KeyOrder;
 import io.transmog.engine.sql.KeyQueries;
 import io.transmog.engine.sql.KeyTuple;
 import io.transmog.engine.sql.SqlBuilder;
@@ -16,6 +17,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.Deque;
 import java.util.List;
 import java.util.Optional;
@@ -52,6 +54,8 @@ public final class RowCopier implements AutoCloseable {
     private final Supplier<Connection> connect;
     private final SqlBuilder sql;
     private final List<KeyColumn> key;
+    /** The key's order, where Java knows it (see {@link #willCopy}); null otherwise. */
+    private final Comparator<KeyTuple> keyOrder;
     private final String chunkKeyName;
     private final IntSupplier streams;
     private final ExecutorService workers;
@@ -63,7 +67,11 @@ public final class RowCopier implements AutoCloseable {
     private KeyTuple plannedUpTo;
     private boolean allPlanned;
     private KeyTuple copiedUpTo;
+    private boolean rangeFixed;
     private boolean started;
+    /** The first key the copy starts from, inclusive; null when resuming. */
+    private KeyTuple first;
+    private final boolean resumed;
     private boolean done;
     private long rowsCopied;
 
@@ -74,20 +82,23 @@ public final class RowCopier implements AutoCloseable {
      * @param planner connection for the reads that find chunk bounds (not closed here)
      * @param connect opens the connections chunks are copied on, one per stream, closed by {@link #close()}
      * @param streams chunks copied at once (1: one after the other, as gh-ost does), read before each chunk starts
+     * @param resumed whether a previous run of this migration wrote to the ghost (it resumes from a checkpoint)
      * @param resumeAfter end of the last chunk a previous run copied (from its checkpoint), or null
      * @param rowsCopiedBefore rows that run had copied, so progress continues where it was
      */
     public RowCopier(Connection planner, Supplier<Connection> connect, IntSupplier streams, SqlBuilder sql, List<KeyColumn> key,
-                     String ghostChunkKeyName, KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) {
+                     String ghostChunkKeyName, boolean resumed, KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) {
         this.planner = planner;
         this.connect = connect;
         this.streams = streams;
         this.sql = sql;
         this.key = key;
+        this.keyOrder = KeyOrder.of(key).orElse(null);
         this.chunkKeyName = ghostChunkKeyName;
         this.copiedUpTo = resumeAfter;
         this.plannedUpTo = resumeAfter;
         this.done = copyDone;
+        this.resumed = resumed;
         this.rowsCopied = rowsCopiedBefore;
         // Threads (and connections, see idleConnection) as the setting asks for them; they are reused after.
         this.workers = Executors.newCachedThreadPool(DaemonThreads.named("transmog-copy"));
@@ -107,6 +118,40 @@ public final class RowCopier implements AutoCloseable {
     }
 
     /**
+     * Fixes the copy's range: the last key now (rows past it arrive through the binlog) and, unless resuming, the first.
+     * Call once the binlog stream has started and before anything is applied, so that {@link #willCopy} can answer for
+     * every change the applier sees; the first chunk calls it otherwise.
+     */
+    public void fixRange() throws SQLException {
+        if (rangeFixed || done) {
+            return;
+        }
+        rangeFixed = true;
+        planner.setAutoCommit(false);
+        last = edge(true).orElse(null);
+        first = copiedUpTo == null ? edge(false).orElse(null) : null;
+        if (last == null || (copiedUpTo == null && first == null)) {
+            done = true;
+        }
+    }
+
+    /**
+     * Whether the copy has yet to read this key's row: it lies within the copy's range and past every chunk planned so
+     * far. A change to such a row needs no re-sync (Applier): the chunk that covers it is planned later, so it reads the
+     * row as the change left it (or finds it gone), and the ghost holds no row of that key its INSERT IGNORE would keep,
+     * because nothing but the copy's chunks writes there before them: the applier asks here before every re-sync, from
+     * the moment the range is fixed ({@link #fixRange}), on the thread that plans the chunks. A resumed copy answers
+     * false: the run before it may have re-synced any key. False too once the copy is done, and for keys Java cannot
+     * order ({@link KeyOrder}).
+     */
+    public boolean willCopy(KeyTuple changed) {
+        if (keyOrder == null || !rangeFixed || done || resumed || allPlanned || keyOrder.compare(changed, last) > 0) {
+            return false;
+        }
+        return plannedUpTo == null ? keyOrder.compare(changed, first) >= 0 : keyOrder.compare(changed, plannedUpTo) > 0;
+    }
+
+    /**
      * Starts chunks of up to {@code chunkSize} rows until {@code streams} are under way, then waits for the oldest to
      * commit; returns the rows it covered. With {@code keepBusy}, it then starts as many as that one freed before
      * returning, so that the streams go on copying while the caller applies changes: otherwise they ran dry each time
@@ -118,16 +163,12 @@ public final class RowCopier implements AutoCloseable {
         }
         if (!started) {
             started = true;
-            planner.setAutoCommit(false);
-            // Rows past today's last key arrive through the binlog; the copy stops here.
-            last = edge(true).orElse(null);
-            Optional<KeyTuple> first = copiedUpTo == null ? edge(false) : Optional.empty();
-            if (last == null || (copiedUpTo == null && first.isEmpty())) {
-                done = true;
+            fixRange();
+            if (done) {
                 return 0;
             }
-            if (first.isPresent()) {
-                inFlight.add(start(first.get(), true, chunkSize));
+            if (first != null) {
+                inFlight.add(start(first, true, chunkSize));
             }
         }
         startUpToStreams(chunkSize);

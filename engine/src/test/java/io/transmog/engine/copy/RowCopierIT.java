@@ -1,0 +1,116 @@
+package io.transmog.engine.copy;
+
+import io.transmog.engine.db.ConnectionConfig;
+import io.transmog.engine.db.Database;
+import io.transmog.engine.db.ServerKind;
+import io.transmog.engine.inspect.Inspector;
+import io.transmog.engine.inspect.MigrationPlan;
+import io.transmog.engine.sql.AlterClauses;
+import io.transmog.engine.sql.KeyColumn;
+import io.transmog.engine.sql.KeyTuple;
+import io.transmog.engine.sql.SqlBuilder;
+import io.transmog.engine.sql.TableNames;
+import io.transmog.testdb.MariaDbServer;
+import org.junit.jupiter.api.Test;
+
+import java.math.BigInteger;
+import java.sql.Connection;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Which changed keys the copy will still read (RowCopier#willCopy, the applier's reason to leave a key alone): only
+ * those past every chunk planned so far and not past the copy's last key, and none once the copy is done or where the
+ * key has no order Java knows.
+ */
+class RowCopierIT {
+    private static final MariaDbServer SERVER = MariaDbServer.shared();
+
+    @Test
+    void keysPastThePlannedChunksAndUpToTheLastKeyAreStillToBeCopied() throws Exception {
+        try (Copy copy = new Copy("copier_ahead", "id BIGINT UNSIGNED NOT NULL PRIMARY KEY, v INT", "seq * 10, seq", null)) {
+            RowCopier copier = copy.copier;
+            assertThat(copier.willCopy(key(5000))).as("before the range is fixed").isFalse();
+            copier.fixRange();
+            assertThat(copier.willCopy(key(10))).as("the first key, before any chunk").isTrue();
+            assertThat(copier.willCopy(key(5000))).as("a key within the range, before any chunk").isTrue();
+
+            copier.copyNextChunk(100, false); // [10, 1000] copied; nothing else planned
+            assertThat(copier.willCopy(key(1000))).as("the first chunk's last key").isFalse();
+            assertThat(copier.willCopy(key(5))).as("a key before the first one the copy started from").isFalse();
+            assertThat(copier.willCopy(key(1001))).as("just past the first chunk").isTrue();
+            assertThat(copier.willCopy(key(10_000))).as("the copy's last key").isTrue();
+            assertThat(copier.willCopy(key(10_001))).as("past the last key: the binlog carries it").isFalse();
+            assertThat(copier.willCopy(new KeyTuple(List.of(BigInteger.TWO.pow(64).subtract(BigInteger.ONE)))))
+                    .as("an unsigned key past the long range, past the last key").isFalse();
+
+            copier.copyNextChunk(100, true); // (1000, 2000] copied, (2000, 3000] started
+            assertThat(copier.willCopy(key(2500))).as("in a chunk under way").isFalse();
+            assertThat(copier.willCopy(key(3001))).as("past the chunk under way").isTrue();
+
+            while (!copier.isDone()) {
+                copier.copyNextChunk(100, true);
+            }
+            assertThat(copier.rowsCopied()).isEqualTo(1000);
+            assertThat(copier.willCopy(key(5000))).as("once the copy is done").isFalse();
+        }
+    }
+
+    @Test
+    void aResumedCopyLeavesNothingToItself() throws Exception {
+        // The run before may have re-synced any key into the ghost, and the copy's INSERT IGNORE would keep that row.
+        try (Copy copy = new Copy("copier_resumed", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", key(100))) {
+            copy.copier.fixRange();
+            copy.copier.copyNextChunk(100, false);
+            assertThat(copy.copier.copiedUpTo()).isEqualTo(key(200));
+            assertThat(copy.copier.willCopy(key(900))).as("a key ahead of the resumed copy").isFalse();
+        }
+    }
+
+    @Test
+    void keysWithoutAnOrderJavaKnowsAreNeverLeftToTheCopy() throws Exception {
+        try (Copy copy = new Copy("copier_text_key", "name VARCHAR(20) NOT NULL PRIMARY KEY, v INT",
+                "CONCAT('name-', LPAD(seq, 5, '0')), seq", null)) {
+            copy.copier.copyNextChunk(100, false);
+            assertThat(copy.copier.willCopy(new KeyTuple(List.of(new KeyColumn.Bytes("name-00900".getBytes())))))
+                    .as("a text key ahead of the copy").isFalse();
+        }
+    }
+
+    private static KeyTuple key(long id) {
+        return new KeyTuple(List.of(id));
+    }
+
+    /**
+     * A table t of 1,000 rows ({@code columns}, filled by selecting {@code values} from seq_1_to_1000), its ghost made as
+     * the migration makes it for ADD COLUMN, and a copier of one stream into it; with {@code resumeAfter}, as a run
+     * resumed from a checkpoint that had copied up to that key.
+     */
+    private static final class Copy implements AutoCloseable {
+        private static final String ALTER = "ADD COLUMN extra INT";
+        final Connection planner;
+        final RowCopier copier;
+
+        Copy(String databaseName, String columns, String values, KeyTuple resumeAfter) throws Exception {
+            String database = SERVER.createDatabase(databaseName);
+            SERVER.execute(database, "CREATE TABLE t (" + columns + ") ENGINE=InnoDB",
+                    "INSERT INTO t SELECT " + values + " FROM seq_1_to_1000");
+            Database db = new Database(new ConnectionConfig(SERVER.host(), SERVER.port(), SERVER.user(), SERVER.password(),
+                    database), false);
+            planner = db.connect();
+            MigrationPlan plan = new Inspector(planner).plan(TableNames.of(database, "t"), AlterClauses.parse(ALTER), false, false);
+            SqlBuilder sql = new SqlBuilder(plan, ServerKind.of(planner));
+            Database.execute(planner, sql.createGhost());
+            Database.execute(planner, SqlBuilder.alterTable(plan.names().qualifiedGhost(), ALTER));
+            copier = new RowCopier(planner, db::connect, () -> 1, sql, plan.keyColumns(), plan.ghostChunkKey().name(),
+                    resumeAfter != null, resumeAfter, false, 0);
+        }
+
+        @Override
+        public void close() throws Exception {
+            copier.close();
+            planner.close();
+        }
+    }
+}
