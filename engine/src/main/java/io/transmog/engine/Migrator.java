@@ -760,9 +760,10 @@ public final class Migrator {
             if (candidate == null && checkpointer.due(copier.rowsCopied())) {
                 String gtid = streamer.transactionBoundaryGtid();
                 BinlogPosition boundary = streamer.transactionBoundary();
-                candidate = new CheckpointCandidate(boundary, gtid, applier.keysApplied() + changedKeys.size());
+                // Counted in keys taken, not re-synced: keys left to the copy would keep a re-sync count short of it.
+                candidate = new CheckpointCandidate(boundary, gtid, applier.keysTaken() + changedKeys.size());
             }
-            if (candidate != null && applier.keysApplied() >= candidate.appliedMark()) {
+            if (candidate != null && applier.keysTaken() >= candidate.takenMark()) {
                 CrashPoints.reached(CrashPoints.CHECKPOINT);
                 checkpointer.write(candidate.boundary(), candidate.gtid(), copier.copiedUpTo(), copier.isDone(),
                         copier.rowsCopied(), applier.keysApplied());
@@ -933,8 +934,11 @@ public final class Migrator {
         return e.getClass().getSimpleName() + ": " + e.getMessage();
     }
 
-    /** A binlog boundary whose changes are all applied once the applier's count reaches {@code appliedMark}. */
-    private record CheckpointCandidate(BinlogPosition boundary, String gtid, long appliedMark) {
+    /**
+     * A binlog boundary whose changes are all in the ghost, or left to the copy, once the applier has taken
+     * {@code takenMark} keys.
+     */
+    private record CheckpointCandidate(BinlogPosition boundary, String gtid, long takenMark) {
     }
 
     /** The migration was asked to stop: clean up and end in Cancelled. */

@@ -53,6 +53,7 @@ public final class Applier implements AutoCloseable {
     private final ExecutorService workers = Executors.newCachedThreadPool(DaemonThreads.named("transmog-apply"));
     private long keysApplied;
     private long keysLeftToCopy;
+    private long keysTaken;
 
     /**
      * @param connection the main connection, re-syncing one batch of every round (not closed here)
@@ -116,6 +117,7 @@ public final class Applier implements AutoCloseable {
             long keys = round.batches().isEmpty() ? 0 : resyncAll(round.batches(), via);
             keysApplied += keys;
             keysLeftToCopy += round.taken() - keys;
+            keysTaken += round.taken();
             taken += round.taken();
         }
         return taken;
@@ -195,6 +197,14 @@ public final class Applier implements AutoCloseable {
 
     public long keysApplied() {
         return keysApplied;
+    }
+
+    /**
+     * Keys taken from the pending set by this run, re-synced or left to the copy: once it passes a mark taken as
+     * this count plus the keys pending then, every key pending at the mark is in the ghost or will be copied.
+     */
+    public long keysTaken() {
+        return keysTaken;
     }
 
     /** Keys taken but not re-synced, because the copy had yet to read their rows (this run only). */

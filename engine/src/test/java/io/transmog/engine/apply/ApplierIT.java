@@ -81,6 +81,7 @@ class ApplierIT {
                 assertThat(applier.applyPending(100)).as("keys taken").isEqualTo(1000);
                 assertThat(applier.keysApplied()).as("keys re-synced").isEqualTo(600);
                 assertThat(applier.keysLeftToCopy()).as("keys left to the copy").isEqualTo(400);
+                assertThat(applier.keysTaken()).as("keys taken, the checkpoints' measure").isEqualTo(1000);
             }
             assertThat(changedKeys.size()).isZero();
             assertThat(SERVER.queryLong(database, "SELECT COUNT(*) FROM _t_gho WHERE v = 'changed'"))
