@@ -19,8 +19,10 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Deque;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -280,29 +282,37 @@ public final class RowCopier implements AutoCloseable {
      * the applier had already written (harmless) or a row that really collides with another on the altered table's
      * key. Then chunk rows are missing from the ghost. But at READ COMMITTED (see the constructor) no gap locks hold
      * the chunk's range, so a row a writer inserted into it (or moved into it) after the copy read the range is missing
-     * too, for the moment: the binlog brings it. So the copy statement runs again, picking up such rows, until nothing
-     * is missing; a real collision stays missing however often it runs. Returns the rows the extra runs inserted.
+     * too, for the moment: the binlog brings it. So the copy statement runs again, and only a key missing after every
+     * run is a collision: the copy's share locks keep a colliding row it read where it is, while a writer's row is
+     * copied by the next run. A busy range may show new writers' rows after each run (that no bound on the runs could
+     * rule out), but those rows came after the first read, so their inserts are binlog events the applier re-syncs,
+     * and a collision among them fails its INSERT. Returns the rows the extra runs inserted.
      */
     private long requireNoCollision(Connection connection, PreparedStatement copy, KeyTuple from, boolean fromInclusive, KeyTuple to,
                                     String duplicate) throws SQLException {
         long inserted = 0;
-        for (int run = 1; countMissing(connection, from, fromInclusive, to) > 0; run++) {
+        Set<KeyTuple> missingAfterEveryRun = missing(connection, from, fromInclusive, to);
+        for (int run = 1; !missingAfterEveryRun.isEmpty(); run++) {
             if (run > COLLISION_RUNS) {
                 throw Warnings.duplicate("copying rows", duplicate);
             }
             inserted += copy.executeLargeUpdate();
             Warnings.requireOnlyDuplicates(copy, chunkKeyName, "copying rows");
+            missingAfterEveryRun.retainAll(missing(connection, from, fromInclusive, to));
         }
         return inserted;
     }
 
-    /** Chunk rows the ghost lacks; asked inside the copy's transaction, while its share locks hold the copied rows. */
-    private long countMissing(Connection connection, KeyTuple from, boolean fromInclusive, KeyTuple to) throws SQLException {
-        try (PreparedStatement statement = sql.countMissingFromGhost(from, fromInclusive, to).prepare(connection);
+    /** Keys of chunk rows the ghost lacks; asked inside the copy's transaction, while its share locks hold the copied rows. */
+    private Set<KeyTuple> missing(Connection connection, KeyTuple from, boolean fromInclusive, KeyTuple to) throws SQLException {
+        Set<KeyTuple> keys = new HashSet<>();
+        try (PreparedStatement statement = sql.missingFromGhost(from, fromInclusive, to).prepare(connection);
              ResultSet rs = statement.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
+            while (rs.next()) {
+                keys.add(KeyQueries.read(rs, key));
+            }
         }
+        return keys;
     }
 
     private Optional<KeyTuple> edge(boolean lastKey) throws SQLException {

@@ -176,17 +176,18 @@ public final class SqlBuilder {
     }
 
     /**
-     * Rows of a chunk that are not in the ghost table. After a copy that reported a
-     * duplicate on some other unique key, zero means each duplicate was a row the applier
-     * had already written; more means two rows really collide on a new unique key.
+     * Keys of the chunk's rows that are not in the ghost table. After a copy that reported a
+     * duplicate on some other unique key, none means each duplicate was a row the applier
+     * had already written; a key that stays missing however often the copy runs belongs to
+     * a row that really collides with another on a new unique key.
      */
-    public BoundStatement countMissingFromGhost(KeyTuple from, boolean fromInclusive, KeyTuple to) {
+    public BoundStatement missingFromGhost(KeyTuple from, boolean fromInclusive, KeyTuple to) {
         List<Binding> bindings = new ArrayList<>();
         String where = range(from, fromInclusive, to, bindings, "o.");
         String sameKey = key.stream()
                 .map(k -> "g." + Identifiers.quote(k.ghost().name()) + " = o." + Identifiers.quote(k.original().name()))
                 .collect(Collectors.joining(" AND "));
-        return new BoundStatement("SELECT COUNT(*) FROM " + names.qualifiedOriginal() + " o" + keyIndexHint
+        return new BoundStatement("SELECT " + keySelect() + " FROM " + names.qualifiedOriginal() + " o" + keyIndexHint
                 + " WHERE " + where
                 + " AND NOT EXISTS (SELECT 1 FROM " + names.qualifiedGhost() + " g WHERE " + sameKey + ")", bindings);
     }

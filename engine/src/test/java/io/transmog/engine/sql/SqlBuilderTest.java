@@ -180,6 +180,18 @@ class SqlBuilderTest {
   }
 
   @Test
+  void missingFromGhostSelectsTheKeysOfChunkRowsTheGhostLacks() {
+    BoundStatement missing = new SqlBuilder(compositePlan(), MARIADB).missingFromGhost(FROM, true, TO);
+    assertThat(missing.sql()).isEqualTo(
+        "SELECT `te``nant`, CAST(`co``de` AS BINARY) FROM " + Q_ORIGINAL + " o FORCE INDEX (`uk``tenant_code`)"
+            + " WHERE ((o.`te``nant` > ?) OR (o.`te``nant` = ? AND o.`co``de` >= " + ORIGINAL_CODE + "))"
+            + " AND ((o.`te``nant` < ?) OR (o.`te``nant` = ? AND o.`co``de` <= " + ORIGINAL_CODE + "))"
+            + " AND NOT EXISTS (SELECT 1 FROM " + Q_GHOST + " g WHERE g.`te``nant` = o.`te``nant` AND g.`co``de` = o.`co``de`)");
+    assertThat(missing.bindings()).extracting(Binding::value)
+        .containsExactly(1L, 1L, bytes("abc"), 7L, 7L, bytes("xyz"));
+  }
+
+  @Test
   void resyncDeletesFromGhostByGhostColumnsAndConvertsTextKeysToTheGhostCharset() {
     SqlBuilder sql = new SqlBuilder(compositePlan(), MARIADB);
     BoundStatement delete = sql.deleteFromGhost(List.of(FROM, TO));
@@ -311,6 +323,7 @@ class SqlBuilderTest {
         sql.swapTables(), SqlBuilder.renameSwappedToOld(TableNames.of(DB, TABLE)), sql.lockForCutOver(), sql.edgeKey(true),
         sql.setGhostAutoIncrement(1),
         sql.copyChunk(FROM, true, TO).sql(), sql.chunkEnd(FROM, true, TO, 10).sql(),
+        sql.missingFromGhost(FROM, true, TO).sql(),
         sql.deleteFromGhost(List.of(FROM)).sql(), sql.insertFromOriginal(List.of(FROM)).sql(),
         sql.writeChangelog("h", "v").sql());
     for (String statement : statements) {
