@@ -78,6 +78,23 @@ class RowCopierIT {
         }
     }
 
+    @Test
+    void copyStreamsTakeTurnsOnlyOnAnAutoIncrementGhostBelowLockModeTwo() throws Exception {
+        // MariaDB's default lock mode is 1, MySQL's (since 8.0) 2; the test servers run the defaults.
+        boolean interleaved = SERVER.queryLong(null, "SELECT @@GLOBAL.innodb_autoinc_lock_mode") == 2;
+        try (Copy numbered = new Copy("copier_autoinc", "id INT NOT NULL AUTO_INCREMENT PRIMARY KEY, v INT", "seq, seq", null);
+             Copy plain = new Copy("copier_plain", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null)) {
+            Inspector inspector = new Inspector(numbered.planner);
+            if (interleaved) {
+                assertThat(inspector.copyStreamsTakeTurns(numbered.plan.names())).isEmpty();
+            } else {
+                assertThat(inspector.copyStreamsTakeTurns(numbered.plan.names()))
+                        .hasValue("AUTO_INCREMENT column `id` under innodb_autoinc_lock_mode=1");
+            }
+            assertThat(new Inspector(plain.planner).copyStreamsTakeTurns(plain.plan.names())).isEmpty();
+        }
+    }
+
     private static KeyTuple key(long id) {
         return new KeyTuple(List.of(id));
     }
@@ -90,6 +107,7 @@ class RowCopierIT {
     private static final class Copy implements AutoCloseable {
         private static final String ALTER = "ADD COLUMN extra INT";
         final Connection planner;
+        final MigrationPlan plan;
         final RowCopier copier;
 
         Copy(String databaseName, String columns, String values, KeyTuple resumeAfter) throws Exception {
@@ -99,7 +117,7 @@ class RowCopierIT {
             Database db = new Database(new ConnectionConfig(SERVER.host(), SERVER.port(), SERVER.user(), SERVER.password(),
                     database), false);
             planner = db.connect();
-            MigrationPlan plan = new Inspector(planner).plan(TableNames.of(database, "t"), AlterClauses.parse(ALTER), false, false);
+            plan = new Inspector(planner).plan(TableNames.of(database, "t"), AlterClauses.parse(ALTER), false, false);
             SqlBuilder sql = new SqlBuilder(plan, ServerKind.of(planner));
             Database.execute(planner, sql.createGhost());
             Database.execute(planner, SqlBuilder.alterTable(plan.names().qualifiedGhost(), ALTER));
