@@ -424,12 +424,13 @@ public final class Bench {
                 flavor.id(), version(), rows, System.getProperty("bench.commit", "unknown")));
         out.add("");
         out.add(String.format(Locale.ROOT, "Machine: %s, %d CPUs, %s; load average before %s, after %s. transmog: `%s`, JVM"
-                        + " `%s`, chunk size %s%s. Server buffer pool %s%s. ALTER: `%s`.", cpuModel(),
+                        + " `%s`, chunk size %s%s. Server buffer pool %s%s, innodb_autoinc_lock_mode %s. ALTER: `%s`.", cpuModel(),
                 Runtime.getRuntime().availableProcessors(), memTotal(), loadBefore, Files.readString(Path.of("/proc/loadavg")).strip(),
                 launcher, javaOptions.isBlank() ? "(defaults)" : javaOptions, chunkSize.isBlank() ? "default" : chunkSize,
                 transmogOptions.isEmpty() ? "" : ", options `" + transmogOptions + "`",
                 System.getProperty("bench.bufferPool", "1G"), serverOptions.isEmpty() ? "" : ", options `" + serverOptions + "`",
-                ALTER));
+                // Whether parallel chunk copies into an AUTO_INCREMENT table take turns (see the README's copy section).
+                server.queryString(null, "SELECT @@GLOBAL.innodb_autoinc_lock_mode"), ALTER));
         out.add("");
         out.addAll(table(results.get(0), results.get(1)));
         out.add("");
