@@ -48,6 +48,22 @@ class StreamTunerTest {
     }
 
     @Test
+    void oneStreamsWindowEndsEarlyOnlyWhenTheMaximumIsClearlyFaster() {
+        copyWindow(176_000);
+        long oneStarted = now;
+        assertThat(copyWindow(106_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 2 streams:"));
+        assertThat(now - oneStarted).as("decided after about a second")
+                .isBetween(StreamTuner.EARLY_NANOS, StreamTuner.EARLY_NANOS + 10_000_000L);
+
+        now += StreamTuner.SETTLED_NANOS;
+        tuner.copied(CHUNK_ROWS);
+        copyWindow(120_000);
+        oneStarted = now;
+        assertThat(copyWindow(100_000)).hasValueSatisfying(d -> assertThat(d).startsWith("copying with 2 streams:"));
+        assertThat(now - oneStarted).as("20 %% faster: the whole window").isGreaterThanOrEqualTo(StreamTuner.WINDOW_NANOS);
+    }
+
+    @Test
     void measuresAgainAfterAWhileAsTheLoadChanges() {
         copyWindow(50_000);
         copyWindow(80_000);
