@@ -14,10 +14,10 @@ import java.util.function.LongSupplier;
  * <p>
  * So it measures: rows copied per second over a window of {@link #WINDOW_NANOS} with the maximum, then one with one
  * stream, keeps the faster (the maximum only when it is at least {@link #MARGIN} times as fast: one stream asks less
- * of the server; one stream's window ends early when the maximum is clearly faster), and measures again every {@link #SETTLED_NANOS}, since the writers' load changes. The maximum goes
- * first so that a copy shorter than a window runs as configured: the tests' short copies keep exercising several
- * streams at once. Time the copy does not run (throttled, paused) is left out of every window. Not thread-safe: the
- * migration loop's thread calls it.
+ * of the server; one stream's window ends early when the maximum is clearly faster), and measures again every
+ * {@link #SETTLED_NANOS}, since the writers' load changes. The maximum goes first so that a copy shorter than a
+ * window runs as configured: the tests' short copies keep exercising several streams at once. Time the copy does not
+ * run (throttled, paused) is left out of every window. Not thread-safe: the migration loop's thread calls it.
  */
 public final class StreamTuner {
     static final long WINDOW_NANOS = 3_000_000_000L;
