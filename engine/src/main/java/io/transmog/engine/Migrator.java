@@ -330,11 +330,12 @@ public final class Migrator {
             Database.execute(connection, sql.createGhost());
             Database.execute(connection, SqlBuilder.alterTable(names.qualifiedGhost(), plan.alter()));
             Inspector inspector = new Inspector(connection);
-            Optional<String> takingTurns = controls.copyThreads() > 1 ? inspector.copyStreamsTakeTurns(names) : Optional.empty();
-            takingTurns.ifPresent(reason -> LOG.info("table={} phase=Validating {} has an {}: chunk"
-                    + " copies into it take turns on its AUTO-INC lock, so more copy streams only fill the gaps between"
-                    + " statements; innodb_autoinc_lock_mode=2 (safe with binlog_format=ROW) lets them run side by side",
-                    names.original(), names.ghost(), reason));
+            if (controls.copyThreads() > 1) {
+                inspector.copyStreamsTakeTurns(names).ifPresent(reason -> LOG.info("table={} phase=Validating {} has an {}: chunk"
+                        + " copies into it take turns on its AUTO-INC lock, so more copy streams only fill the gaps between"
+                        + " statements; innodb_autoinc_lock_mode=2 (safe with binlog_format=ROW) lets them run side by side",
+                        names.original(), names.ghost(), reason));
+            }
             long autoIncrement = inspector.autoIncrement(names);
             if (autoIncrement > 1 && !AlterClauses.parse(plan.alter()).setsAutoIncrement()) {
                 // CREATE TABLE ... LIKE resets the counter; ids freed by deletes must not be reused.
