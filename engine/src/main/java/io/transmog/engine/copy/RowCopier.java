@@ -24,6 +24,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionService;
+import java.util.concurrent.ExecutorCompletionService;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -64,7 +66,14 @@ public final class RowCopier implements AutoCloseable {
     /** Worker connections not copying a chunk now: one per stream at the most streams asked for so far. */
     private final BlockingQueue<Connection> idleConnections = new LinkedBlockingQueue<>();
     private final List<Connection> openedConnections = new ArrayList<>();
+    /** Chunks started and not yet counted, in key order; a chunk is counted once every chunk before it committed. */
     private final Deque<Chunk> inFlight = new ArrayDeque<>();
+    /** Hands back each chunk's result as it commits, whichever chunk that is. */
+    private final CompletionService<Long> completions;
+    /** Chunks started whose result {@link #completions} has yet to hand back. */
+    private int running;
+    /** The next chunk's range, planned while the streams copy; null when none is planned ahead. */
+    private Range next;
     private KeyTuple last;
     private KeyTuple plannedUpTo;
     private boolean allPlanned;
@@ -78,6 +87,9 @@ public final class RowCopier implements AutoCloseable {
     private long rowsCopied;
 
     private record Chunk(KeyTuple end, Future<Long> rowsCovered) {
+    }
+
+    private record Range(KeyTuple from, boolean fromInclusive, KeyTuple end) {
     }
 
     /**
@@ -104,6 +116,7 @@ public final class RowCopier implements AutoCloseable {
         this.rowsCopied = rowsCopiedBefore;
         // Threads (and connections, see idleConnection) as the setting asks for them; they are reused after.
         this.workers = Executors.newCachedThreadPool(DaemonThreads.named("transmog-copy"));
+        this.completions = new ExecutorCompletionService<>(workers);
     }
 
     /** Inclusive end of the chunks committed without a gap; null before the first. */
@@ -154,8 +167,9 @@ public final class RowCopier implements AutoCloseable {
     }
 
     /**
-     * Starts chunks of up to {@code chunkSize} rows until {@code streams} are under way, then waits for the oldest to
-     * commit; returns the rows it covered. With {@code keepBusy}, it then starts as many as that one freed before
+     * Starts chunks of up to {@code chunkSize} rows until {@code streams} are under way, then waits for one of them to
+     * commit; returns the rows of the chunks counted by it (none while an older chunk is still under way, all that
+     * waited for it when it was the oldest). With {@code keepBusy}, it then starts as many as that one freed before
      * returning, so that the streams go on copying while the caller applies changes: otherwise they ran dry each time
      * the caller re-synced a batch, and under 2,000 writes/s the copy ran at a third of its idle rate.
      */
@@ -170,33 +184,61 @@ public final class RowCopier implements AutoCloseable {
                 return 0;
             }
             if (first != null) {
-                inFlight.add(start(first, true, chunkSize));
+                next = plan(first, true, chunkSize);
             }
         }
         startUpToStreams(chunkSize);
-        Chunk oldest = inFlight.removeFirst();
-        long covered = await(oldest.rowsCovered());
-        copiedUpTo = oldest.end();
-        rowsCopied += covered;
+        await(nextCommitted());
         if (keepBusy) {
             startUpToStreams(chunkSize);
         }
-        done = allPlanned && inFlight.isEmpty();
+        long covered = 0;
+        while (!inFlight.isEmpty() && inFlight.peekFirst().rowsCovered().isDone()) {
+            Chunk oldest = inFlight.removeFirst();
+            long rows = await(oldest.rowsCovered());
+            copiedUpTo = oldest.end();
+            rowsCopied += rows;
+            covered += rows;
+        }
+        done = allPlanned && next == null && inFlight.isEmpty();
         return covered;
     }
 
+    /**
+     * Starts chunks until {@code streams} are under way, then plans the one after them: finding a chunk's end is a
+     * round trip that, made only once a stream had finished, left that stream idle for it (1.7 ms a chunk against
+     * 11 ms of copying, MariaDB 10.11 with two streams busy on 2 cores).
+     */
     private void startUpToStreams(int chunkSize) throws SQLException {
-        while (inFlight.size() < Math.max(1, streams.getAsInt()) && !allPlanned) {
-            inFlight.add(start(plannedUpTo, false, chunkSize));
+        while (running < Math.max(1, streams.getAsInt())) {
+            if (next == null && !allPlanned) {
+                next = plan(plannedUpTo, false, chunkSize);
+            }
+            if (next == null) {
+                return;
+            }
+            inFlight.add(start(next));
+            next = null;
+        }
+        if (next == null && !allPlanned) {
+            next = plan(plannedUpTo, false, chunkSize);
         }
     }
 
-    private Chunk start(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
+    private Range plan(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
         KeyTuple end = endingTransaction(() -> KeyQueries.first(planner, sql.chunkEnd(from, fromInclusive, last, chunkSize), key))
                 .orElse(last);
         plannedUpTo = end;
         allPlanned = end.equals(last);
-        return new Chunk(end, workers.submit(() -> {
+        return new Range(from, fromInclusive, end);
+    }
+
+    private Chunk start(Range range) {
+        KeyTuple from = range.from();
+        boolean fromInclusive = range.fromInclusive();
+        KeyTuple end = range.end();
+        running++;
+        return new Chunk(end, completions.submit(() -> {
             Connection connection = idleConnection();
             try {
                 return copy(connection, from, fromInclusive, end);
@@ -222,6 +264,18 @@ public final class RowCopier implements AutoCloseable {
         connection.setTransactionIsolation(Connection.TRANSACTION_READ_COMMITTED);
         connection.setAutoCommit(false);
         return connection;
+    }
+
+    /** Waits for whichever chunk under way commits first: waiting for the oldest left a stream that finished first idle. */
+    private Future<Long> nextCommitted() {
+        try {
+            Future<Long> committed = completions.take();
+            running--;
+            return committed;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new MigrationException("interrupted while waiting for a chunk copy", e);
+        }
     }
 
     private static long await(Future<Long> rowsCovered) throws SQLException {

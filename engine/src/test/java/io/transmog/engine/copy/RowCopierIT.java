@@ -36,18 +36,20 @@ class RowCopierIT {
             assertThat(copier.willCopy(key(10))).as("the first key, before any chunk").isTrue();
             assertThat(copier.willCopy(key(5000))).as("a key within the range, before any chunk").isTrue();
 
-            copier.copyNextChunk(100, false); // [10, 1000] copied; nothing else planned
+            copier.copyNextChunk(100, false); // [10, 1000] copied, (1000, 2000] planned ahead
             assertThat(copier.willCopy(key(1000))).as("the first chunk's last key").isFalse();
             assertThat(copier.willCopy(key(5))).as("a key before the first one the copy started from").isFalse();
-            assertThat(copier.willCopy(key(1001))).as("just past the first chunk").isTrue();
+            assertThat(copier.willCopy(key(1001))).as("in the chunk planned ahead").isFalse();
+            assertThat(copier.willCopy(key(2001))).as("just past the chunk planned ahead").isTrue();
             assertThat(copier.willCopy(key(10_000))).as("the copy's last key").isTrue();
             assertThat(copier.willCopy(key(10_001))).as("past the last key: the binlog carries it").isFalse();
             assertThat(copier.willCopy(new KeyTuple(List.of(BigInteger.TWO.pow(64).subtract(BigInteger.ONE)))))
                     .as("an unsigned key past the long range, past the last key").isFalse();
 
-            copier.copyNextChunk(100, true); // (1000, 2000] copied, (2000, 3000] started
+            copier.copyNextChunk(100, true); // (1000, 2000] copied, (2000, 3000] started, (3000, 4000] planned ahead
             assertThat(copier.willCopy(key(2500))).as("in a chunk under way").isFalse();
-            assertThat(copier.willCopy(key(3001))).as("past the chunk under way").isTrue();
+            assertThat(copier.willCopy(key(3001))).as("in the chunk planned ahead").isFalse();
+            assertThat(copier.willCopy(key(4001))).as("past the chunk planned ahead").isTrue();
 
             while (!copier.isDone()) {
                 copier.copyNextChunk(100, true);
