@@ -60,6 +60,33 @@ class RowCopierIT {
     }
 
     @Test
+    void aChunkThatCommitsBeforeAnOlderOneIsCountedOnlyWithIt() throws Exception {
+        try (Copy copy = new Copy("copier_out_of_order", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null, 2);
+             Connection writer = copy.db.connect()) {
+            writer.setAutoCommit(false);
+            // The first chunk's share lock waits for this row.
+            Database.execute(writer, "UPDATE " + copy.plan.names().qualifiedOriginal() + " SET v = -v WHERE id = 50");
+            RowCopier copier = copy.copier;
+            assertThat(copier.copyNextChunk(100, false)).as("rows counted when the second chunk committed first").isZero();
+            assertThat(copier.copiedUpTo()).as("no checkpoint may claim the first chunk's range yet").isNull();
+            assertThat(copier.rowsCopied()).isZero();
+
+            writer.commit();
+            while (copier.copiedUpTo() == null) {
+                copier.copyNextChunk(100, false);
+            }
+            long watermark = ((Number) copier.copiedUpTo().values().get(0)).longValue();
+            assertThat(watermark).as("both chunks, counted once the first committed").isGreaterThanOrEqualTo(200);
+            assertThat(copier.rowsCopied()).as("ids are 1..1000: the rows counted are exactly those up to the watermark")
+                    .isEqualTo(watermark);
+            while (!copier.isDone()) {
+                copier.copyNextChunk(100, true);
+            }
+            assertThat(copier.rowsCopied()).isEqualTo(1000);
+        }
+    }
+
+    @Test
     void aResumedCopyLeavesNothingToItself() throws Exception {
         // The run before may have re-synced any key into the ghost, and the copy's INSERT IGNORE would keep that row.
         try (Copy copy = new Copy("copier_resumed", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", key(100))) {
@@ -102,27 +129,32 @@ class RowCopierIT {
 
     /**
      * A table t of 1,000 rows ({@code columns}, filled by selecting {@code values} from seq_1_to_1000), its ghost made as
-     * the migration makes it for ADD COLUMN, and a copier of one stream into it; with {@code resumeAfter}, as a run
-     * resumed from a checkpoint that had copied up to that key.
+     * the migration makes it for ADD COLUMN, and a copier of one stream (or {@code streams}) into it; with
+     * {@code resumeAfter}, as a run resumed from a checkpoint that had copied up to that key.
      */
     private static final class Copy implements AutoCloseable {
         private static final String ALTER = "ADD COLUMN extra INT";
+        final Database db;
         final Connection planner;
         final MigrationPlan plan;
         final RowCopier copier;
 
         Copy(String databaseName, String columns, String values, KeyTuple resumeAfter) throws Exception {
+            this(databaseName, columns, values, resumeAfter, 1);
+        }
+
+        Copy(String databaseName, String columns, String values, KeyTuple resumeAfter, int streams) throws Exception {
             String database = SERVER.createDatabase(databaseName);
             SERVER.execute(database, "CREATE TABLE t (" + columns + ") ENGINE=InnoDB",
                     "INSERT INTO t SELECT " + values + " FROM seq_1_to_1000");
-            Database db = new Database(new ConnectionConfig(SERVER.host(), SERVER.port(), SERVER.user(), SERVER.password(),
+            db = new Database(new ConnectionConfig(SERVER.host(), SERVER.port(), SERVER.user(), SERVER.password(),
                     database), false);
             planner = db.connect();
             plan = new Inspector(planner).plan(TableNames.of(database, "t"), AlterClauses.parse(ALTER), false, false);
             SqlBuilder sql = new SqlBuilder(plan, ServerKind.of(planner));
             Database.execute(planner, sql.createGhost());
             Database.execute(planner, SqlBuilder.alterTable(plan.names().qualifiedGhost(), ALTER));
-            copier = new RowCopier(planner, db::connect, () -> 1, sql, plan.keyColumns(), plan.ghostChunkKey().name(),
+            copier = new RowCopier(planner, db::connect, () -> streams, sql, plan.keyColumns(), plan.ghostChunkKey().name(),
                     resumeAfter != null, resumeAfter, false, 0);
         }
 
