@@ -210,16 +210,15 @@ public final class RowCopier implements AutoCloseable {
      * 11 ms of copying, MariaDB 10.11 with two streams busy on 2 cores).
      */
     private void startUpToStreams(int chunkSize) throws SQLException {
-        while (running < Math.max(1, streams.getAsInt())) {
-            if (next == null && !allPlanned) {
-                next = plan(plannedUpTo, false, chunkSize);
-            }
-            if (next == null) {
-                return;
-            }
+        planAhead(chunkSize);
+        while (next != null && running < Math.max(1, streams.getAsInt())) {
             inFlight.add(start(next));
             next = null;
+            planAhead(chunkSize);
         }
+    }
+
+    private void planAhead(int chunkSize) throws SQLException {
         if (next == null && !allPlanned) {
             next = plan(plannedUpTo, false, chunkSize);
         }
