@@ -27,9 +27,14 @@ public final class KeyQueries {
     }
 
     public static KeyTuple read(ResultSet rs, List<KeyColumn> key) throws SQLException {
+        return read(rs, key, 0);
+    }
+
+    /** The key in the columns after the first {@code before} of the current row. */
+    public static KeyTuple read(ResultSet rs, List<KeyColumn> key, int before) throws SQLException {
         List<Object> values = new ArrayList<>(key.size());
         for (int i = 0; i < key.size(); i++) {
-            values.add(key.get(i).read(rs, i + 1));
+            values.add(key.get(i).read(rs, before + i + 1));
         }
         return new KeyTuple(values);
     }

@@ -338,26 +338,32 @@ public final class SqlBuilder {
     // projected between the two tables' types is VerifyProjection's.
     // ---------------------------------------------------------------------------------
 
-    /** COUNT, and two 64-bit halves of the XOR of every row's hash, over a range of the original. */
-    public BoundStatement checksumOriginalRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> originalTerms) {
+    /**
+     * The next chunk of the original after {@code from} (exclusive; null: from the first key): the projected values of
+     * up to {@code rows + 1} rows in key order, each followed by its key in canonical form. The chunk is the first
+     * {@code rows} of them, its end the last one's key; a further row only tells that another chunk follows. So the
+     * chunk's own read finds its end, with no separate query for it (one more scan of the chunk's rows).
+     */
+    public BoundStatement checksumOriginalChunk(KeyTuple from, int rows, List<String> originalTerms) {
         List<Binding> bindings = new ArrayList<>();
-        String where = verifyRange(from, fromInclusive, to, null, bindings);
-        return new BoundStatement(checksumSelect(originalTerms,
-                names.qualifiedOriginal() + " o" + keyIndexHint + " WHERE " + where), bindings);
+        String where = verifyRange(from, false, null, null, bindings);
+        return new BoundStatement(checksumSelect(originalTerms, ", " + keySelect(),
+                names.qualifiedOriginal() + " o" + keyIndexHint + " WHERE " + where
+                        + " ORDER BY " + keyOrder("") + " LIMIT " + (rows + 1L)), bindings);
     }
 
     /** The same over the ghost rows in the range, compared in the ghost's key columns. */
     public BoundStatement checksumGhostRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> ghostTerms) {
         List<Binding> bindings = new ArrayList<>();
         String where = verifyRange(from, fromInclusive, to, "g.", bindings);
-        return new BoundStatement(checksumSelect(ghostTerms, names.qualifiedGhost() + " g WHERE " + where), bindings);
+        return new BoundStatement(checksumSelect(ghostTerms, "", names.qualifiedGhost() + " g WHERE " + where), bindings);
     }
 
     /** The same over the ghost rows whose key matches a row of the original in the range. */
     public BoundStatement checksumGhostJoined(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> ghostTerms) {
         List<Binding> bindings = new ArrayList<>();
         String where = verifyRange(from, fromInclusive, to, null, bindings);
-        return new BoundStatement(checksumSelect(ghostTerms, names.qualifiedOriginal() + " o" + keyIndexHint
+        return new BoundStatement(checksumSelect(ghostTerms, "", names.qualifiedOriginal() + " o" + keyIndexHint
                 + " STRAIGHT_JOIN " + names.qualifiedGhost() + " g ON " + ghostJoinCondition("g.") + " WHERE " + where), bindings);
     }
 
@@ -403,12 +409,12 @@ public final class SqlBuilder {
                 + " WHERE " + where + sharedLock, bindings);
     }
 
-    private static String checksumSelect(List<String> terms, String from) {
+    private static String checksumSelect(List<String> terms, String moreColumns, String from) {
         // The rows' bytes, hashed by the verifier (verify.RowHashes), not by the server: SHA2() with its hex text and
         // CONV back to numbers cost the server more than reading the rows. BINARY keeps the bytes the connection's
         // character set would otherwise convert; with nothing to compare, rows are still counted.
         return "SELECT " + (terms.isEmpty() ? "1" : terms.stream().map(t -> "CAST(" + t + " AS BINARY)")
-                .collect(Collectors.joining(", "))) + " FROM " + from;
+                .collect(Collectors.joining(", "))) + moreColumns + " FROM " + from;
     }
 
     /** A range on the original's key columns (alias o), or with {@code ghostQualifier} on the ghost's. */

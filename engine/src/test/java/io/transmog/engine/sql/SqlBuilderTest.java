@@ -101,7 +101,7 @@ class SqlBuilderTest {
     assertThat(copy.bindings()).extracting(Binding::value).containsExactly(1L, 40L, 3L, 7L);
     assertThat(sql.copyChunk(new KeyTuple(List.of(3L, 1L)), false, new KeyTuple(List.of(3L, 9L))).sql())
         .as("no member after the last").contains("(FALSE) OR (`kind` = ? AND `n` > ?)");
-    assertThat(sql.checksumOriginalRange(new KeyTuple(List.of(3L, 1L)), false, null, List.of("`n`")).sql())
+    assertThat(sql.checksumOriginalChunk(new KeyTuple(List.of(3L, 1L)), 100, List.of("`n`")).sql())
         .as("qualified, but not the constant").contains("(FALSE) OR (o.`kind` = ? AND o.`n` > ?)");
   }
 
@@ -275,11 +275,13 @@ class SqlBuilderTest {
   @Test
   void checksumsReadTheProjectedBytesAndLeaveTheHashingToTheVerifier() {
     SqlBuilder sql = new SqlBuilder(singleKeyPlan(), MYSQL);
-    assertThat(sql.checksumOriginalRange(null, false, null, List.of("o.`v`", "o.`w`+0")).sql())
-        .startsWith("SELECT CAST(o.`v` AS BINARY), CAST(o.`w`+0 AS BINARY) FROM ")
-        .doesNotContain("SHA2(").doesNotContain("MD5(");
+    assertThat(sql.checksumOriginalChunk(null, 500, List.of("o.`v`", "o.`w`+0")).sql())
+        .startsWith("SELECT CAST(o.`v` AS BINARY), CAST(o.`w`+0 AS BINARY), `id` FROM ")
+        .doesNotContain("SHA2(").doesNotContain("MD5(")
+        .as("the chunk and one row more, in key order, to tell whether another chunk follows")
+        .endsWith(" WHERE TRUE ORDER BY `id` LIMIT 501");
     // Nothing to compare: rows are still counted.
-    assertThat(sql.checksumOriginalRange(null, false, null, List.of()).sql()).startsWith("SELECT 1 FROM ");
+    assertThat(sql.checksumOriginalChunk(null, 500, List.of()).sql()).startsWith("SELECT 1, `id` FROM ");
   }
 
   @Test
