@@ -342,7 +342,7 @@ public final class SqlBuilder {
      * The next chunk of the original after {@code from} (exclusive; null: from the first key): the projected values of
      * up to {@code rows + 1} rows in key order, each followed by its key in canonical form. The chunk is the first
      * {@code rows} of them, its end the last one's key; a further row only tells that another chunk follows. So the
-     * chunk's own read finds its end, with no separate query for it (one more scan of the chunk's rows).
+     * chunk's own read finds its end: no separate query scans the chunk's rows once more to find it.
      */
     public BoundStatement checksumOriginalChunk(KeyTuple from, int rows, List<String> originalTerms) {
         List<Binding> bindings = new ArrayList<>();
