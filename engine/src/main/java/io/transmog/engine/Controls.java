@@ -10,11 +10,16 @@ import io.transmog.engine.throttle.LoadThresholds;
 public final class Controls {
     /** Duplicate warnings of a chunk are counted one by one; the session keeps at most 65535. */
     public static final int MAX_CHUNK_SIZE = 50_000;
+    public static final int MIN_CHUNK_SIZE = 10;
+    /** The copy's default chunk time: chunks grow or shrink toward it from the configured size ({@code ChunkSizer}). */
+    public static final int DEFAULT_CHUNK_TIME_MILLIS = 50;
+    public static final int MAX_CHUNK_TIME_MILLIS = 10_000;
     /** Each stream holds a connection and one chunk's rows; more than a few only crowd the server. */
     public static final int MAX_COPY_THREADS = 16;
     private volatile boolean paused;
     private volatile boolean postponeCutOver;
     private volatile int chunkSize;
+    private volatile int chunkTimeMillis;
     private volatile int copyThreads = 2;
     private volatile double niceRatio;
     private volatile long maxLagMillis;
@@ -53,10 +58,37 @@ public final class Controls {
     }
 
     public void setChunkSize(int chunkSize) {
-        if (chunkSize < 10 || chunkSize > MAX_CHUNK_SIZE) {
-            throw new MigrationException("chunk size must be between 10 and " + MAX_CHUNK_SIZE + ", got " + chunkSize);
+        if (chunkSize < MIN_CHUNK_SIZE || chunkSize > MAX_CHUNK_SIZE) {
+            throw new MigrationException("chunk size must be between " + MIN_CHUNK_SIZE + " and " + MAX_CHUNK_SIZE + ", got " + chunkSize);
         }
         this.chunkSize = chunkSize;
+    }
+
+    /**
+     * The time each copy chunk should take: the copy grows or shrinks its chunks toward it, starting from
+     * {@link #chunkSize()}; 0 copies every chunk at {@link #chunkSize()}, as gh-ost does.
+     */
+    public int chunkTimeMillis() {
+        return chunkTimeMillis;
+    }
+
+    /**
+     * The chunk time a migration starts with: the one asked for; else none when a chunk size was asked for (gh-ost's
+     * users expect every chunk to have that size); else {@link #DEFAULT_CHUNK_TIME_MILLIS}.
+     */
+    public static int initialChunkTimeMillis(Integer asked, boolean chunkSizeAsked) {
+        if (asked != null) {
+            return asked;
+        }
+        return chunkSizeAsked ? 0 : DEFAULT_CHUNK_TIME_MILLIS;
+    }
+
+    public void setChunkTimeMillis(int chunkTimeMillis) {
+        if (chunkTimeMillis < 0 || chunkTimeMillis > MAX_CHUNK_TIME_MILLIS) {
+            throw new MigrationException("chunk time must be between 0 (fixed chunk size) and " + MAX_CHUNK_TIME_MILLIS
+                    + " ms, got " + chunkTimeMillis);
+        }
+        this.chunkTimeMillis = chunkTimeMillis;
     }
 
     /** Chunks copied at once, each on its own connection; 1 copies them one after the other, as gh-ost does. */

@@ -9,6 +9,7 @@ import io.transmog.engine.checkpoint.Checkpoint;
 import io.transmog.engine.checkpoint.Checkpointer;
 import io.transmog.engine.checkpoint.CrashPoints;
 import io.transmog.engine.checkpoint.Resumption;
+import io.transmog.engine.copy.ChunkSizer;
 import io.transmog.engine.copy.RowCopier;
 import io.transmog.engine.copy.StreamTuner;
 import io.transmog.engine.cutover.CutOver;
@@ -354,10 +355,11 @@ public final class Migrator {
                 : ThreadLocalRandom.current().nextLong(100_000_000L, 4_000_000_000L);
         ScheduledExecutorService heartbeat = Executors.newSingleThreadScheduledExecutor(DaemonThreads.named("transmog-heartbeat"));
         StreamTuner copyStreams = new StreamTuner(controls::copyThreads, System::nanoTime);
+        ChunkSizer chunkSizer = new ChunkSizer(controls::chunkSize, controls::chunkTimeMillis);
         try (Connection copyConnection = database.connect();
              Connection applyConnection = database.connect();
-             RowCopier copier = new RowCopier(copyConnection, database::connect, copyStreams::streams, sql, plan.keyColumns(),
-                     plan.ghostChunkKey().name(), resumeFrom.isPresent(), resumeFrom.map(Checkpoint::copiedUpTo).orElse(null),
+             RowCopier copier = new RowCopier(copyConnection, database::connect, copyStreams::streams, chunkSizer, sql,
+                     plan.keyColumns(), plan.ghostChunkKey().name(), resumeFrom.isPresent(), resumeFrom.map(Checkpoint::copiedUpTo).orElse(null),
                      resumeFrom.map(Checkpoint::copyDone).orElse(false), resumeFrom.map(Checkpoint::rowsCopied).orElse(0L));
              // The loop's one thread plans chunks and applies changes, so the applier asks the copier without a race.
              Applier applier = new Applier(applyConnection, database::connect, sql, changedKeys, copier::willCopy,
@@ -454,7 +456,7 @@ public final class Migrator {
                 applier.applyPending(config.dmlBatchSize(), APPLY_SLICE_MILLIS);
                 long started = System.nanoTime();
                 // A nice ratio asks for rest between chunks: then none is copied while this thread sleeps.
-                long rows = copier.copyNextChunk(controls.chunkSize(), controls.niceRatio() == 0);
+                long rows = copier.copyNextChunk(controls.niceRatio() == 0);
                 copyStreams.copied(rows).ifPresent(decision -> LOG.info("table={} phase=Copying {}", names.original(), decision));
                 report();
                 checkpointIfDue();
@@ -840,9 +842,10 @@ public final class Migrator {
             if (now - lastProgressLog >= PROGRESS_LOG_MILLIS) {
                 lastProgressLog = now;
                 MigrationStatus s = status.snapshot();
-                LOG.info("table={} phase={} copied={}/{} ({}%) rows/s={} eta={}s applied={} pending={} lag={}ms{}",
+                LOG.info("table={} phase={} copied={}/{} ({}%) rows/s={} eta={}s applied={} pending={} lag={}ms{}{}",
                         names.original(), s.phase(), s.rowsCopied(), s.rowsEstimated(), s.percent(), s.rowsPerSecond(),
                         s.etaSeconds(), s.eventsApplied(), changedKeys.size(), s.lagMillis(),
+                        copier.isDone() ? "" : " chunk=" + copier.chunkRows() + " streams=" + copyStreams.streams(),
                         s.throttled() ? " throttled: " + s.throttleReason() : "");
             }
         }

@@ -264,6 +264,9 @@ class MigrationIntegrityIT {
         // And re-syncs its own number of keys per transaction: with 2 or 10, a backlog of a few dozen keys already
         // runs several batches at once, each on its own connection (Applier).
         int dmlBatchSize = List.of(2, 10, 100).get(Math.floorMod(shape.name().hashCode() / 4, 3));
+        // And sizes its chunks its own way: fixed, or by a time that makes them grow and shrink as the writers allow.
+        int chunkTimeMillis = List.of(0, 2, 20).get(Math.floorMod(shape.name().hashCode() / 12, 3));
+        controls.setChunkTimeMillis(chunkTimeMillis);
         MigrationRun run;
         try (WriteLoad load = new WriteLoad(server, database, 2, "+05:30", List.of(APPLICATION_SQL_MODE),
                 r -> shape.statement(table, r))) {
@@ -300,7 +303,8 @@ class MigrationIntegrityIT {
                 .toList();
         try (Connection connection = server.connect(database)) {
             assertThat(TableComparison.firstDifference(connection, database, table, compared, "_t_gho", comparedInGhost, order))
-                    .as("ghost vs original before cut-over, %d copy threads, %d keys per re-sync", copyThreads, dmlBatchSize)
+                    .as("ghost vs original before cut-over, %d copy threads, %d keys per re-sync, chunk time %d ms", copyThreads,
+                            dmlBatchSize, chunkTimeMillis)
                     .isNull();
         }
 

@@ -79,8 +79,14 @@ public final class MigrateCommand implements Callable<Integer> {
     @Option(names = "--approve-renamed-columns", description = "confirm that CHANGE/RENAME COLUMN renames move values to the new name")
     boolean approveRenamedColumns;
 
-    @Option(names = "--chunk-size", defaultValue = "1000", description = "rows per copy chunk (default: ${DEFAULT-VALUE})")
+    @Option(names = "--chunk-size", defaultValue = "1000", description = "rows per copy chunk; given alone, every chunk"
+            + " has this size, as in gh-ost; otherwise the first chunk's, and the copy sizes the next ones to --chunk-time-millis"
+            + " (default: ${DEFAULT-VALUE})")
     int chunkSize;
+    @Option(names = "--chunk-time-millis", description = "size copy chunks so that each takes about this long, from"
+            + " --chunk-size on (0: every chunk has --chunk-size rows); default " + Controls.DEFAULT_CHUNK_TIME_MILLIS
+            + ", or 0 when --chunk-size is given; live")
+    Integer chunkTimeMillis;
     @Option(names = "--dml-batch-size", defaultValue = "100", description = "changed keys re-synced per transaction (default: ${DEFAULT-VALUE})")
     int dmlBatchSize;
     @Option(names = "--copy-threads", defaultValue = "2",
@@ -206,6 +212,8 @@ public final class MigrateCommand implements Callable<Integer> {
             controls.setCriticalLoadHibernateSeconds(criticalLoadHibernateSeconds);
             controls.setThrottleQuery(throttleQuery);
             controls.setCopyThreads(copyThreads);
+            controls.setChunkTimeMillis(Controls.initialChunkTimeMillis(chunkTimeMillis,
+                    spec.commandLine().getParseResult().hasMatchedOption("--chunk-size")));
         } catch (MigrationException e) {
             err.println("error: " + e.getMessage());
             return 2;

@@ -30,7 +30,8 @@ public final class ControlCommands {
             "available commands:",
             "status, info              # full status with the current settings",
             "sup                       # one-line status",
-            "chunk-size=<n>            # rows per copy chunk (10..50000); chunk-size=? shows it",
+            "chunk-size=<n>            # rows of every copy chunk from now on (10..50000; ends chunk-time sizing); chunk-size=? shows it",
+            "chunk-time-millis=<n>     # size copy chunks to take this long (0..10000; 0: chunk-size rows each); chunk-time-millis=? shows it",
             "copy-threads=<n>          # chunks copied at once (1..16); copy-threads=? shows it",
             "max-lag-millis=<n>        # throttle above this replica or stream lag (>= 100); max-lag-millis=? shows it",
             "max-load=<load>           # e.g. max-load=Threads_running=25,Threads_connected=500; empty clears; max-load=? shows it",
@@ -114,6 +115,14 @@ public final class ControlCommands {
                     return controls.chunkSize() + "\n";
                 }
                 controls.setChunkSize((int) wholeNumber(command, argument, Integer.MIN_VALUE, Integer.MAX_VALUE));
+                controls.setChunkTimeMillis(0);
+                return fullStatus();
+            }
+            case "chunk-time-millis" -> {
+                if (argument.equals("?")) {
+                    return controls.chunkTimeMillis() + "\n";
+                }
+                controls.setChunkTimeMillis((int) wholeNumber(command, argument, Integer.MIN_VALUE, Integer.MAX_VALUE));
                 return fullStatus();
             }
             case "copy-threads" -> {
@@ -267,9 +276,10 @@ public final class ControlCommands {
         }
         out.append("# Controller started at ").append(started.truncatedTo(ChronoUnit.SECONDS)).append('\n');
         out.append(String.format(Locale.ROOT,
-                "# chunk-size: %d; copy-threads: %d; max-lag-millis: %dms; max-load: %s; critical-load: %s; nice-ratio: %s%n",
-                controls.chunkSize(), controls.copyThreads(), controls.maxLagMillis(), controls.maxLoad(), controls.criticalLoad(),
-                controls.niceRatio()));
+                "# chunk-size: %d; chunk-time-millis: %d; copy-threads: %d; max-lag-millis: %dms; max-load: %s; critical-load: %s;"
+                        + " nice-ratio: %s%n",
+                controls.chunkSize(), controls.chunkTimeMillis(), controls.copyThreads(), controls.maxLagMillis(), controls.maxLoad(),
+                controls.criticalLoad(), controls.niceRatio()));
         out.append("# critical-load-hibernate-seconds: ").append(controls.criticalLoadHibernateSeconds())
                 .append("; throttle-query: ").append(controls.throttleQuery() == null ? "" : controls.throttleQuery())
                 .append('\n');

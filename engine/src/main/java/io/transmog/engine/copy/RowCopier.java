@@ -62,6 +62,7 @@ public final class RowCopier implements AutoCloseable {
     private final Comparator<KeyTuple> keyOrder;
     private final String chunkKeyName;
     private final IntSupplier streams;
+    private final ChunkSizer chunkSizer;
     private final ExecutorService workers;
     /** Worker connections not copying a chunk now: one per stream at the most streams asked for so far. */
     private final BlockingQueue<Connection> idleConnections = new LinkedBlockingQueue<>();
@@ -69,7 +70,7 @@ public final class RowCopier implements AutoCloseable {
     /** Chunks started and not yet counted, in key order; a chunk is counted once every chunk before it committed. */
     private final Deque<Chunk> inFlight = new ArrayDeque<>();
     /** Hands back each chunk's result as it commits, whichever chunk that is. */
-    private final CompletionService<Long> completions;
+    private final CompletionService<Copied> completions;
     /** Chunks started whose result {@link #completions} has yet to hand back. */
     private int running;
     /** The next chunk's range, planned while the streams copy; null when none is planned ahead. */
@@ -86,25 +87,34 @@ public final class RowCopier implements AutoCloseable {
     private boolean done;
     private long rowsCopied;
 
-    private record Chunk(KeyTuple end, Future<Long> rowsCovered) {
+    private record Chunk(KeyTuple end, Future<Copied> copied) {
     }
 
-    private record Range(KeyTuple from, boolean fromInclusive, KeyTuple end) {
+    private record Range(KeyTuple from, boolean fromInclusive, KeyTuple end, int plannedRows) {
+    }
+
+    /**
+     * A chunk's rows as planned, its rows covered (copied, or found already written by the applier) and its time from
+     * statement to commit.
+     */
+    private record Copied(int plannedRows, long rowsCovered, long nanos) {
     }
 
     /**
      * @param planner connection for the reads that find chunk bounds (not closed here)
      * @param connect opens the connections chunks are copied on, one per stream, closed by {@link #close()}
      * @param streams chunks copied at once (1: one after the other, as gh-ost does), read before each chunk starts
+     * @param chunkSizer the rows of each chunk, asked when it is planned and told how long each took
      * @param resumed whether a previous run of this migration wrote to the ghost (it resumes from a checkpoint)
      * @param resumeAfter end of the last chunk a previous run copied (from its checkpoint), or null
      * @param rowsCopiedBefore rows that run had copied, so progress continues where it was
      */
-    public RowCopier(Connection planner, Supplier<Connection> connect, IntSupplier streams, SqlBuilder sql, List<KeyColumn> key,
-                     String ghostChunkKeyName, boolean resumed, KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) {
+    public RowCopier(Connection planner, Supplier<Connection> connect, IntSupplier streams, ChunkSizer chunkSizer, SqlBuilder sql,
+                     List<KeyColumn> key, String ghostChunkKeyName, boolean resumed, KeyTuple resumeAfter, boolean copyDone, long rowsCopiedBefore) {
         this.planner = planner;
         this.connect = connect;
         this.streams = streams;
+        this.chunkSizer = chunkSizer;
         this.sql = sql;
         this.key = key;
         this.keyOrder = KeyOrder.of(key).orElse(null);
@@ -122,6 +132,11 @@ public final class RowCopier implements AutoCloseable {
     /** Inclusive end of the chunks committed without a gap; null before the first. */
     public KeyTuple copiedUpTo() {
         return copiedUpTo;
+    }
+
+    /** The rows the next chunk is planned with. */
+    public int chunkRows() {
+        return chunkSizer.rows();
     }
 
     public boolean isDone() {
@@ -167,13 +182,13 @@ public final class RowCopier implements AutoCloseable {
     }
 
     /**
-     * Starts chunks of up to {@code chunkSize} rows until {@code streams} are under way, then waits for one of them to
+     * Starts chunks (of the {@link ChunkSizer}'s rows) until {@code streams} are under way, then waits for one of them to
      * commit; returns the rows of the chunks counted by it (none while an older chunk is still under way, all that
      * waited for it when it was the oldest). With {@code keepBusy}, it then starts as many as that one freed before
      * returning, so that the streams go on copying while the caller applies changes: otherwise they ran dry each time
      * the caller re-synced a batch, and under 2,000 writes/s the copy ran at a third of its idle rate.
      */
-    public long copyNextChunk(int chunkSize, boolean keepBusy) throws SQLException {
+    public long copyNextChunk(boolean keepBusy) throws SQLException {
         if (done) {
             return 0;
         }
@@ -184,18 +199,19 @@ public final class RowCopier implements AutoCloseable {
                 return 0;
             }
             if (first != null) {
-                next = plan(first, true, chunkSize);
+                next = plan(first, true);
             }
         }
-        startUpToStreams(chunkSize);
-        await(nextCommitted());
+        startUpToStreams();
+        Copied committed = await(nextCommitted());
+        chunkSizer.copied(committed.plannedRows(), committed.rowsCovered(), committed.nanos());
         if (keepBusy) {
-            startUpToStreams(chunkSize);
+            startUpToStreams();
         }
         long covered = 0;
-        while (!inFlight.isEmpty() && inFlight.peekFirst().rowsCovered().isDone()) {
+        while (!inFlight.isEmpty() && inFlight.peekFirst().copied().isDone()) {
             Chunk oldest = inFlight.removeFirst();
-            long rows = await(oldest.rowsCovered());
+            long rows = await(oldest.copied()).rowsCovered();
             copiedUpTo = oldest.end();
             rowsCopied += rows;
             covered += rows;
@@ -209,38 +225,38 @@ public final class RowCopier implements AutoCloseable {
      * round trip that, made only once a stream had finished, left that stream idle for it (1.7 ms a chunk against
      * 11 ms of copying, MariaDB 10.11 with two streams busy on 2 cores).
      */
-    private void startUpToStreams(int chunkSize) throws SQLException {
-        planAhead(chunkSize);
+    private void startUpToStreams() throws SQLException {
+        planAhead();
         while (next != null && running < Math.max(1, streams.getAsInt())) {
             inFlight.add(start(next));
             next = null;
-            planAhead(chunkSize);
+            planAhead();
         }
     }
 
-    private void planAhead(int chunkSize) throws SQLException {
+    private void planAhead() throws SQLException {
         if (next == null && !allPlanned) {
-            next = plan(plannedUpTo, false, chunkSize);
+            next = plan(plannedUpTo, false);
         }
     }
 
-    private Range plan(KeyTuple from, boolean fromInclusive, int chunkSize) throws SQLException {
-        KeyTuple end = endingTransaction(() -> KeyQueries.first(planner, sql.chunkEnd(from, fromInclusive, last, chunkSize), key))
+    private Range plan(KeyTuple from, boolean fromInclusive) throws SQLException {
+        int rows = chunkSizer.rows();
+        KeyTuple end = endingTransaction(() -> KeyQueries.first(planner, sql.chunkEnd(from, fromInclusive, last, rows), key))
                 .orElse(last);
         plannedUpTo = end;
         allPlanned = end.equals(last);
-        return new Range(from, fromInclusive, end);
+        return new Range(from, fromInclusive, end, rows);
     }
 
     private Chunk start(Range range) {
-        KeyTuple from = range.from();
-        boolean fromInclusive = range.fromInclusive();
-        KeyTuple end = range.end();
         running++;
-        return new Chunk(end, completions.submit(() -> {
+        return new Chunk(range.end(), completions.submit(() -> {
             Connection connection = idleConnection();
+            long started = System.nanoTime();
             try {
-                return copy(connection, from, fromInclusive, end);
+                long rows = copy(connection, range.from(), range.fromInclusive(), range.end());
+                return new Copied(range.plannedRows(), rows, System.nanoTime() - started);
             } finally {
                 idleConnections.add(connection);
             }
@@ -266,9 +282,9 @@ public final class RowCopier implements AutoCloseable {
     }
 
     /** Waits for whichever chunk under way commits first: waiting for the oldest left a stream that finished first idle. */
-    private Future<Long> nextCommitted() {
+    private Future<Copied> nextCommitted() {
         try {
-            Future<Long> committed = completions.take();
+            Future<Copied> committed = completions.take();
             running--;
             return committed;
         } catch (InterruptedException e) {
@@ -277,9 +293,9 @@ public final class RowCopier implements AutoCloseable {
         }
     }
 
-    private static long await(Future<Long> rowsCovered) throws SQLException {
+    private static Copied await(Future<Copied> copied) throws SQLException {
         try {
-            return rowsCovered.get();
+            return copied.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MigrationException("interrupted while waiting for a chunk copy", e);

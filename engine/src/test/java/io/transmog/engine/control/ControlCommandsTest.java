@@ -44,6 +44,17 @@ class ControlCommandsTest {
     }
 
     @Test
+    void chunkTimeIsSetAndReadBackAndAChunkSizeEndsIt() {
+        assertThat(commands.execute("chunk-time-millis=80")).contains("chunk-size: 1000; chunk-time-millis: 80;");
+        assertThat(controls.chunkTimeMillis()).isEqualTo(80);
+        assertThat(commands.execute("chunk-time-millis=?")).isEqualTo("80\n");
+        assertThat(commands.execute("chunk-time-millis=-1")).startsWith("error: chunk time must be between 0 (fixed chunk size) and 10000 ms, got -1");
+        assertThat(commands.execute("chunk-size=2000")).as("a chunk size asked for is every chunk's, as in gh-ost")
+                .contains("chunk-size: 2000; chunk-time-millis: 0;");
+        assertThat(controls.chunkTimeMillis()).isZero();
+    }
+
+    @Test
     void copyThreadsAreSetAndReadBackWithinOneToSixteen() {
         assertThat(commands.execute("copy-threads=4")).contains("copy-threads: 4;").doesNotStartWith("error");
         assertThat(controls.copyThreads()).isEqualTo(4);
@@ -146,9 +157,9 @@ class ControlCommandsTest {
                 .endsWith("\n").hasLineCount(1);
         String status = commands.execute("status");
         assertThat(status).contains("# Migrating `shop`.`customers`; ghost table `shop`.`_customers_gho`",
-                "# chunk-size: 1000; copy-threads: 2; max-lag-millis: 1500ms;", "# Phase: Copying — copying rows and applying changes");
+                "# chunk-size: 1000; chunk-time-millis: 0; copy-threads: 2; max-lag-millis: 1500ms;", "# Phase: Copying — copying rows and applying changes");
         assertThat(status.lines().reduce((a, b) -> b).orElseThrow()).startsWith("Copy: 2500/10000");
         assertThat(commands.execute("info")).contains("# chunk-size: 1000");
-        assertThat(commands.execute("help")).contains("chunk-size=<n>", "panic", "unpostpone");
+        assertThat(commands.execute("help")).contains("chunk-size=<n>", "chunk-time-millis=<n>", "panic", "unpostpone");
     }
 }

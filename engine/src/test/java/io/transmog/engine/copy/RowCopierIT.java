@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
 import java.sql.Connection;
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -36,7 +37,7 @@ class RowCopierIT {
             assertThat(copier.willCopy(key(10))).as("the first key, before any chunk").isTrue();
             assertThat(copier.willCopy(key(5000))).as("a key within the range, before any chunk").isTrue();
 
-            copier.copyNextChunk(100, false); // [10, 1000] copied, (1000, 2000] planned ahead
+            copier.copyNextChunk(false); // [10, 1000] copied, (1000, 2000] planned ahead
             assertThat(copier.willCopy(key(1000))).as("the first chunk's last key").isFalse();
             assertThat(copier.willCopy(key(5))).as("a key before the first one the copy started from").isFalse();
             assertThat(copier.willCopy(key(1001))).as("in the chunk planned ahead").isFalse();
@@ -46,13 +47,13 @@ class RowCopierIT {
             assertThat(copier.willCopy(new KeyTuple(List.of(BigInteger.TWO.pow(64).subtract(BigInteger.ONE)))))
                     .as("an unsigned key past the long range, past the last key").isFalse();
 
-            copier.copyNextChunk(100, true); // (1000, 2000] copied, (2000, 3000] started, (3000, 4000] planned ahead
+            copier.copyNextChunk(true); // (1000, 2000] copied, (2000, 3000] started, (3000, 4000] planned ahead
             assertThat(copier.willCopy(key(2500))).as("in a chunk under way").isFalse();
             assertThat(copier.willCopy(key(3001))).as("in the chunk planned ahead").isFalse();
             assertThat(copier.willCopy(key(4001))).as("past the chunk planned ahead").isTrue();
 
             while (!copier.isDone()) {
-                copier.copyNextChunk(100, true);
+                copier.copyNextChunk(true);
             }
             assertThat(copier.rowsCopied()).isEqualTo(1000);
             assertThat(copier.willCopy(key(5000))).as("once the copy is done").isFalse();
@@ -67,20 +68,20 @@ class RowCopierIT {
             // The first chunk's share lock waits for this row.
             Database.execute(writer, "UPDATE " + copy.plan.names().qualifiedOriginal() + " SET v = -v WHERE id = 50");
             RowCopier copier = copy.copier;
-            assertThat(copier.copyNextChunk(100, false)).as("rows counted when the second chunk committed first").isZero();
+            assertThat(copier.copyNextChunk(false)).as("rows counted when the second chunk committed first").isZero();
             assertThat(copier.copiedUpTo()).as("no checkpoint may claim the first chunk's range yet").isNull();
             assertThat(copier.rowsCopied()).isZero();
 
             writer.commit();
             while (copier.copiedUpTo() == null) {
-                copier.copyNextChunk(100, false);
+                copier.copyNextChunk(false);
             }
             long watermark = ((Number) copier.copiedUpTo().values().get(0)).longValue();
             assertThat(watermark).as("both chunks, counted once the first committed").isGreaterThanOrEqualTo(200);
             assertThat(copier.rowsCopied()).as("ids are 1..1000: the rows counted are exactly those up to the watermark")
                     .isEqualTo(watermark);
             while (!copier.isDone()) {
-                copier.copyNextChunk(100, true);
+                copier.copyNextChunk(true);
             }
             assertThat(copier.rowsCopied()).isEqualTo(1000);
         }
@@ -91,9 +92,29 @@ class RowCopierIT {
         // The run before may have re-synced any key into the ghost, and the copy's INSERT IGNORE would keep that row.
         try (Copy copy = new Copy("copier_resumed", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", key(100))) {
             copy.copier.fixRange();
-            copy.copier.copyNextChunk(100, false);
+            copy.copier.copyNextChunk(false);
             assertThat(copy.copier.copiedUpTo()).isEqualTo(key(200));
             assertThat(copy.copier.willCopy(key(900))).as("a key ahead of the resumed copy").isFalse();
+        }
+    }
+
+    @Test
+    void chunksGrowFromTheConfiguredSizeAtTheCopysOwnPace() throws Exception {
+        // 10 s a chunk: any chunk of this table is far quicker, so each size is twice the one before, from 50 rows.
+        ChunkSizer sizer = new ChunkSizer(() -> 50, () -> 10_000);
+        try (Copy copy = new Copy("copier_sized", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null, 1, sizer)) {
+            RowCopier copier = copy.copier;
+            List<Integer> plannedSizes = new ArrayList<>();
+            List<Long> rowsCopied = new ArrayList<>();
+            while (!copier.isDone()) {
+                copier.copyNextChunk(false);
+                plannedSizes.add(copier.chunkRows());
+                rowsCopied.add(copier.rowsCopied());
+            }
+            // One stream: each call commits the chunk planned a call before it, at the size then planned.
+            assertThat(plannedSizes).startsWith(100, 200, 400, 800);
+            assertThat(rowsCopied).startsWith(50L, 100L, 200L, 400L, 800L).endsWith(1000L);
+            assertThat(SERVER.queryLong(copy.plan.names().database(), "SELECT COUNT(*) FROM _t_gho")).isEqualTo(1000);
         }
     }
 
@@ -101,7 +122,7 @@ class RowCopierIT {
     void keysWithoutAnOrderJavaKnowsAreNeverLeftToTheCopy() throws Exception {
         try (Copy copy = new Copy("copier_text_key", "name VARCHAR(20) NOT NULL PRIMARY KEY, v INT",
                 "CONCAT('name-', LPAD(seq, 5, '0')), seq", null)) {
-            copy.copier.copyNextChunk(100, false);
+            copy.copier.copyNextChunk(false);
             assertThat(copy.copier.willCopy(new KeyTuple(List.of(new KeyColumn.Bytes("name-00900".getBytes())))))
                     .as("a text key ahead of the copy").isFalse();
         }
@@ -144,6 +165,11 @@ class RowCopierIT {
         }
 
         Copy(String databaseName, String columns, String values, KeyTuple resumeAfter, int streams) throws Exception {
+            this(databaseName, columns, values, resumeAfter, streams, ChunkSizer.fixed(100));
+        }
+
+        Copy(String databaseName, String columns, String values, KeyTuple resumeAfter, int streams, ChunkSizer sizer)
+                throws Exception {
             String database = SERVER.createDatabase(databaseName);
             SERVER.execute(database, "CREATE TABLE t (" + columns + ") ENGINE=InnoDB",
                     "INSERT INTO t SELECT " + values + " FROM seq_1_to_1000");
@@ -154,8 +180,8 @@ class RowCopierIT {
             SqlBuilder sql = new SqlBuilder(plan, ServerKind.of(planner));
             Database.execute(planner, sql.createGhost());
             Database.execute(planner, SqlBuilder.alterTable(plan.names().qualifiedGhost(), ALTER));
-            copier = new RowCopier(planner, db::connect, () -> streams, sql, plan.keyColumns(), plan.ghostChunkKey().name(),
-                    resumeAfter != null, resumeAfter, false, 0);
+            copier = new RowCopier(planner, db::connect, () -> streams, sizer, sql, plan.keyColumns(),
+                    plan.ghostChunkKey().name(), resumeAfter != null, resumeAfter, false, 0);
         }
 
         @Override

@@ -10,11 +10,20 @@ import io.fabric8.generator.annotation.Min;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class ThrottleSpec {
 
-    @Default("1000")
+    // No @Default: that it is unset is what tells the runner to size chunks by time.
     @Min(10)
     @Max(50000)
-    @JsonPropertyDescription("Rows copied per chunk (gh-ost --chunk-size). Live.")
+    @JsonPropertyDescription("Rows copied per chunk (gh-ost --chunk-size). Set without chunkTimeMillis, every chunk has "
+            + "this size; otherwise the first chunk has it (1000 when unset) and the runner sizes the next ones to take "
+            + "chunkTimeMillis. Live.")
     private Integer chunkSize;
+
+    @Min(0)
+    @Max(10000)
+    @JsonPropertyDescription("Size copy chunks so that each takes about this many milliseconds (transmog "
+            + "--chunk-time-millis; not in gh-ost); 0 keeps every chunk at chunkSize rows. Unset: 50, or 0 when "
+            + "chunkSize is set. Live.")
+    private Integer chunkTimeMillis;
 
     @Default("2")
     @Min(1)
@@ -44,6 +53,14 @@ public class ThrottleSpec {
 
     public void setChunkSize(Integer chunkSize) {
         this.chunkSize = chunkSize;
+    }
+
+    public Integer getChunkTimeMillis() {
+        return chunkTimeMillis;
+    }
+
+    public void setChunkTimeMillis(Integer chunkTimeMillis) {
+        this.chunkTimeMillis = chunkTimeMillis;
     }
 
     public Integer getCopyThreads() {

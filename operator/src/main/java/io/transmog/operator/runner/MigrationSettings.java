@@ -187,6 +187,9 @@ public final class MigrationSettings {
         Changes changes = new Changes(applied, problems);
         changes.setNumber("spec.throttle.chunkSize", orDefault(throttle.getChunkSize(), DEFAULT_CHUNK_SIZE),
                 controls.chunkSize(), controls::setChunkSize);
+        changes.setNumber("spec.throttle.chunkTimeMillis",
+                Controls.initialChunkTimeMillis(throttle.getChunkTimeMillis(), throttle.getChunkSize() != null),
+                controls.chunkTimeMillis(), controls::setChunkTimeMillis);
         changes.setNumber("spec.throttle.copyThreads", orDefault(throttle.getCopyThreads(), DEFAULT_COPY_THREADS),
                 controls.copyThreads(), controls::setCopyThreads);
         changes.setNumber("spec.throttle.maxLagMillis", orDefault(throttle.getMaxLagMillis(), DEFAULT_MAX_LAG_MILLIS),

@@ -43,7 +43,8 @@ class CrdOnApiServerTest extends KubeTestSupport {
         assertThat(created.getSpec().getCutOver().getMode()).isEqualTo(CutOverMode.Automatic);
         assertThat(created.getSpec().getCutOver().getApproved()).isFalse();
         assertThat(created.getSpec().getCutOver().getLockTimeoutSeconds()).isEqualTo(3);
-        assertThat(created.getSpec().getThrottle().getChunkSize()).isEqualTo(1000);
+        assertThat(created.getSpec().getThrottle().getChunkSize()).as("unset: the runner sizes chunks by time").isNull();
+        assertThat(created.getSpec().getThrottle().getChunkTimeMillis()).isNull();
         assertThat(created.getSpec().getThrottle().getMaxLagMillis()).isEqualTo(1500);
     }
 
@@ -63,6 +64,11 @@ class CrdOnApiServerTest extends KubeTestSupport {
         badChunk.getSpec().getThrottle().setChunkSize(1);
         assertThatThrownBy(() -> create(badChunk)).isInstanceOf(KubernetesClientException.class)
                 .hasMessageContaining("chunkSize");
+        var badChunkTime = migration(ns, "bad-chunk-time", "customers", "s");
+        badChunkTime.getSpec().setThrottle(new io.transmog.operator.model.ThrottleSpec());
+        badChunkTime.getSpec().getThrottle().setChunkTimeMillis(10_001);
+        assertThatThrownBy(() -> create(badChunkTime)).isInstanceOf(KubernetesClientException.class)
+                .hasMessageContaining("chunkTimeMillis");
     }
 
     @Test

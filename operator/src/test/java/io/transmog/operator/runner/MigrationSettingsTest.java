@@ -185,6 +185,28 @@ class MigrationSettingsTest {
         assertThat(controls.copyThreads()).as("the previous value stays").isEqualTo(4);
     }
 
+    @Test
+    void chunksAreSizedByTimeUnlessAChunkSizeIsGivenAlone() throws Exception {
+        SchemaMigrationSpec spec = migration().getSpec();
+        assertThat(MigrationSettings.controls(spec).chunkTimeMillis()).as("chunkSize alone: gh-ost's fixed size").isZero();
+
+        spec.getThrottle().setChunkSize(null);
+        Controls controls = MigrationSettings.controls(spec);
+        assertThat(controls.chunkSize()).as("the first chunk's size").isEqualTo(1000);
+        assertThat(controls.chunkTimeMillis()).isEqualTo(Controls.DEFAULT_CHUNK_TIME_MILLIS);
+
+        spec.getThrottle().setChunkSize(2000);
+        assertThat(MigrationSettings.apply(spec, controls).applied())
+                .containsExactly("spec.throttle.chunkSize=2000", "spec.throttle.chunkTimeMillis=0");
+        spec.getThrottle().setChunkTimeMillis(200);
+        assertThat(MigrationSettings.apply(spec, controls).applied()).containsExactly("spec.throttle.chunkTimeMillis=200");
+        assertThat(controls.chunkSize()).isEqualTo(2000);
+        spec.getThrottle().setChunkTimeMillis(-1);
+        assertThat(MigrationSettings.apply(spec, controls).problems()).singleElement().asString()
+                .contains("spec.throttle.chunkTimeMillis: chunk time must be between 0");
+        assertThat(controls.chunkTimeMillis()).as("the previous value stays").isEqualTo(200);
+    }
+
     static SchemaMigration migration() {
         var db = new DatabaseSpec();
         db.setHost("mysql.shop.svc");
