@@ -34,10 +34,26 @@ public class MigrationGate {
             .thenComparing(m -> m.getMetadata().getNamespace())
             .thenComparing(m -> m.getMetadata().getName());
 
+    /** Striped by table: a few fixed locks, so that migrations of different tables seldom share one. */
+    private static final int START_LOCKS = 64;
+
     private final KubernetesClient client;
+    private final Object[] startLocks = new Object[START_LOCKS];
 
     public MigrationGate(KubernetesClient client) {
         this.client = client;
+        for (int i = 0; i < START_LOCKS; i++) {
+            startLocks[i] = new Object();
+        }
+    }
+
+    /**
+     * The lock to hold from the gate's decision until the start it allows is recorded in the migration's status: the
+     * same for every migration of a table, so that the second one's decision sees the first one's start. One operator
+     * reconciles at a time (leader election), so a lock in this process is enough.
+     */
+    public Object startLock(SchemaMigration migration) {
+        return startLocks[Math.floorMod(MigrationTarget.of(migration).key().hashCode(), START_LOCKS)];
     }
 
     /**

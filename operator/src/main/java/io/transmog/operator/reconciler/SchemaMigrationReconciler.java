@@ -117,31 +117,37 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             }
         }
 
+        // Deciding that a migration may start and recording that it did (its jobName) happen under its table's lock:
+        // two migrations of one table reconciled at once had each asked the API server before the other's start was
+        // recorded, and both started (two examples on shop.orders, created within the same second).
         Gate startGate = null;
-        if (status.getJobName() == null && !isFinished(status)) {
-            startGate = gate.evaluate(migration, sameTarget(migration, context, false));
-            if (startGate.kind() == Gate.Kind.OPEN) {
-                // Confirm with the API server: the cache may not show yet that another one has just started.
-                startGate = gate.evaluate(migration, sameTarget(migration, context, true));
-            }
-        }
-
-        RunnerPodScheduling scheduling = RunnerPodScheduling.of(observedJob.orElse(null),
-                context.getSecondaryResources(Pod.class), RunnerJobs.placement(migration, config));
-        Instant now = Instant.now();
-        StatusMapper.Result result = StatusMapper.map(new StatusMapper.Input(generation(migration),
-                status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), job, startGate,
-                false, status.getConditions(), runnerReported(migration), scheduling), now);
-
-        boolean recordStart = result.createJob() && status.getJobName() == null;
-        OwnFields own = ownFields(migration, status, result, recordStart, now);
-
+        StatusMapper.Result result;
         SchemaMigration current = migration;
         boolean written = true;
-        if (own.changes(status)) {
-            Optional<SchemaMigration> stored = statusWriter.apply(migration, own.status(), own.force());
-            written = stored.isPresent();
-            current = stored.orElse(migration);
+        synchronized (gate.startLock(migration)) {
+            if (status.getJobName() == null && !isFinished(status)) {
+                startGate = gate.evaluate(migration, sameTarget(migration, context, false));
+                if (startGate.kind() == Gate.Kind.OPEN) {
+                    // Confirm with the API server: the cache may not show yet that another one has just started.
+                    startGate = gate.evaluate(migration, sameTarget(migration, context, true));
+                }
+            }
+
+            RunnerPodScheduling scheduling = RunnerPodScheduling.of(observedJob.orElse(null),
+                    context.getSecondaryResources(Pod.class), RunnerJobs.placement(migration, config));
+            Instant now = Instant.now();
+            result = StatusMapper.map(new StatusMapper.Input(generation(migration),
+                    status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), job, startGate,
+                    false, status.getConditions(), runnerReported(migration), scheduling), now);
+
+            boolean recordStart = result.createJob() && status.getJobName() == null;
+            OwnFields own = ownFields(migration, status, result, recordStart, now);
+
+            if (own.changes(status)) {
+                Optional<SchemaMigration> stored = statusWriter.apply(migration, own.status(), own.force());
+                written = stored.isPresent();
+                current = stored.orElse(migration);
+            }
         }
         if (!written) {
             // Decided on a stale copy (the runner has written since): nothing announced, nothing created; decide

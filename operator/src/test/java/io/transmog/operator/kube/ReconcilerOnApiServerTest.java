@@ -7,6 +7,7 @@ import static org.awaitility.Awaitility.await;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
@@ -144,6 +145,29 @@ class ReconcilerOnApiServerTest extends KubeTestSupport {
         awaitStatus(ns, "second", s -> s.getStatus().getJobName() != null);
         // startedAt/jobName are recorded first (freezing the spec), then the Job is created.
         await().atMost(TIMEOUT).until(() -> jobs(ns).size() == 3);
+    }
+
+    @Test
+    void ofMigrationsOfOneTableCreatedAtOnceOnlyOneStarts() throws InterruptedException {
+        String ns = newNamespace("burst");
+        createSecret(ns, "creds", Map.of("username", "u", "password", "p"));
+        // Created within a second or so, in the reverse of their queue order, and reconciled side by side: a decision
+        // made before another migration of its table existed, and that one's decision made before the first one's
+        // start was recorded, had let both start (DeployManifestsTest, once).
+        List<String> tables = List.of("customers", "orders", "invoices", "payments");
+        List<String> names = List.of("e", "d", "c", "b", "a");
+        for (String name : names) {
+            tables.forEach(table -> create(migration(ns, table + "-" + name, table, "creds")));
+        }
+        for (String table : tables) {
+            names.forEach(name -> awaitStatus(ns, table + "-" + name, m -> m.getStatus() != null && m.getStatus().getPhase() != null));
+        }
+        Thread.sleep(2000);
+        for (String table : tables) {
+            assertThat(names.stream().filter(name -> get(ns, table + "-" + name).getStatus().getJobName() != null))
+                    .as("migrations of shop.%s with a runner Job", table).hasSize(1);
+        }
+        assertThat(jobs(ns)).hasSize(tables.size());
     }
 
     @Test
