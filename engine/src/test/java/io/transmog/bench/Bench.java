@@ -57,6 +57,7 @@ public final class Bench {
     private final List<String> cutOverWindows = new ArrayList<>();
     private final List<String> copyWindows = new ArrayList<>();
     private final List<String> phaseBreakdowns = new ArrayList<>();
+    private final List<String> rowLockWaits = new ArrayList<>();
 
     private Bench(MariaDbServer server, long rows, Path launcher, String javaOptions, List<String> transmogArguments,
                   Path workDir, ProcessCpu processCpu) {
@@ -70,9 +71,22 @@ public final class Bench {
     }
 
     /** A paced write load with the server CPU per second it cost over its baseline, before anything else ran. */
-    private record Load(PacedWrites writes, long baselineFrom, double serverCpuPerSecond) {
+    private record Load(PacedWrites writes, long baselineFrom, double serverCpuPerSecond, RowLocks baselineLocks,
+                        double baselineSeconds) {
         Latencies.Summary baseline(long until) {
             return writes.between(baselineFrom + TimeUnit.SECONDS.toNanos(1), until);
+        }
+    }
+
+    /** InnoDB's counters of row lock waits (Innodb_row_lock_waits, Innodb_row_lock_time in ms), or a difference of them. */
+    private record RowLocks(long waits, long millis) {
+        RowLocks since(RowLocks earlier) {
+            return new RowLocks(waits - earlier.waits, millis - earlier.millis);
+        }
+
+        String describe(double seconds) {
+            return String.format(Locale.ROOT, "%,d waits (%.0f/s), %,d ms waited in all (%.0f ms each on average)", waits,
+                    waits / seconds, millis, waits == 0 ? 0.0 : (double) millis / waits);
         }
     }
 
@@ -170,10 +184,12 @@ public final class Bench {
     /** Starts writing to {@code table} and waits out the baseline, over which it measures what the writes cost. */
     private Load startLoad(String table, int writesPerSecond) throws Exception {
         double cpuBefore = serverCpuSeconds();
+        RowLocks locksBefore = rowLocks();
         long baselineFrom = System.nanoTime();
         PacedWrites writes = SysbenchWrites.start(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, rows);
         TimeUnit.SECONDS.sleep(BASELINE_SECONDS);
-        return new Load(writes, baselineFrom, (serverCpuSeconds() - cpuBefore) / ((System.nanoTime() - baselineFrom) / 1e9));
+        double seconds = (System.nanoTime() - baselineFrom) / 1e9;
+        return new Load(writes, baselineFrom, (serverCpuSeconds() - cpuBefore) / seconds, rowLocks().since(locksBefore), seconds);
     }
 
     /** Stops the writers; fails the run if a write failed as no application's would. */
@@ -198,11 +214,13 @@ public final class Bench {
     private Row measureStatements(String name, Load load, String... statements) throws IOException {
         say("%s ...", name);
         double cpuBefore = serverCpuSeconds();
+        RowLocks locksBefore = rowLocks();
         long started = System.nanoTime();
         server.execute(DATABASE, statements);
         long ended = System.nanoTime();
         double seconds = (ended - started) / 1e9;
         double cpu = serverCpuSeconds() - cpuBefore;
+        RowLocks locks = rowLocks().since(locksBefore);
         Latencies.Summary before = null;
         Latencies.Summary during = null;
         double writesDone = Double.NaN;
@@ -219,6 +237,7 @@ public final class Bench {
         if (load != null) {
             say("  writers: before %s; during the copy %s; %.0f writes/s done, %d lock conflicts", before.describe(),
                     during.describe(), writesDone, load.writes().expectedErrors());
+            recordRowLockWaits(name, load, locks, seconds);
         }
         return row;
     }
@@ -233,9 +252,11 @@ public final class Bench {
         }
         PacedWrites writes = load == null ? null : load.writes();
         double cpuBefore = serverCpuSeconds();
+        RowLocks locksBefore = rowLocks();
         MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, ALTER,
                 transmogArguments, workDir, processCpu);
         double cpu = serverCpuSeconds() - cpuBefore;
+        RowLocks locks = rowLocks().since(locksBefore);
         if (probe != null) {
             probe.close();
         }
@@ -274,6 +295,7 @@ public final class Bench {
             copyWindows.add(name + ": " + slowDuringCopy(writes, copying, run.phaseStart("AwaitingCutOver", cutOver)));
             say("  copy window: %s", copyWindows.get(copyWindows.size() - 1));
             say("  cut-over window: %s", cutOverWindows.get(cutOverWindows.size() - 1));
+            recordRowLockWaits(name, load, locks, run.elapsedSeconds());
             if (probe.failure() != null) {
                 throw new IllegalStateException(name + ": apply-lag probe failed: " + probe.failure());
             }
@@ -437,6 +459,7 @@ public final class Bench {
         phaseBreakdowns.forEach(phases -> out.add("Phases, " + phases + "."));
         copyWindows.forEach(window -> out.add("Copy, " + window + "."));
         cutOverWindows.forEach(window -> out.add("Cut-over window, " + window + "."));
+        rowLockWaits.forEach(waits -> out.add("Row lock waits, " + waits + "."));
         out.add("");
         out.add("`" + line + "`");
         Files.createDirectories(report.toAbsolutePath().getParent());
@@ -476,6 +499,24 @@ public final class Bench {
     }
 
     /** User plus system CPU seconds of the server process so far. */
+    /**
+     * Row lock waits of a run under load against the writers' own before it: how much of the writers' latency during a
+     * copy is waiting for rows that the copy (or the applier) holds, rather than for the server's CPU or its log.
+     */
+    private void recordRowLockWaits(String name, Load load, RowLocks locks, double seconds) {
+        rowLockWaits.add(String.format(Locale.ROOT, "%s: %s during the run; the writers alone before it %s", name,
+                locks.describe(seconds), load.baselineLocks().describe(load.baselineSeconds())));
+        say("  row lock waits: %s", rowLockWaits.get(rowLockWaits.size() - 1));
+    }
+
+    private RowLocks rowLocks() {
+        // MySQL 8 and later keep global status in performance_schema only; MariaDB also in information_schema.
+        String table = server.flavor().isMySql() ? "performance_schema.global_status" : "information_schema.GLOBAL_STATUS";
+        String query = "SELECT VARIABLE_VALUE FROM " + table + " WHERE VARIABLE_NAME = '%s'";
+        return new RowLocks(server.queryLong(null, String.format(query, "Innodb_row_lock_waits")),
+                server.queryLong(null, String.format(query, "Innodb_row_lock_time")));
+    }
+
     private double serverCpuSeconds() throws IOException {
         return processCpu.seconds(server.pid());
     }
