@@ -70,7 +70,10 @@ public final class Bench {
         this.processCpu = processCpu;
     }
 
-    /** A paced write load with the server CPU per second it cost over its baseline, before anything else ran. */
+    /**
+     * A paced write load with what it cost over its baseline, before anything else ran: server CPU per second, and the
+     * row lock waits the writers had among themselves.
+     */
     private record Load(PacedWrites writes, long baselineFrom, double serverCpuPerSecond, RowLocks baselineLocks,
                         double baselineSeconds) {
         Latencies.Summary baseline(long until) {
@@ -498,7 +501,6 @@ public final class Bench {
         return server.queryString(null, "SELECT VERSION()");
     }
 
-    /** User plus system CPU seconds of the server process so far. */
     /**
      * Row lock waits of a run under load against the writers' own before it: how much of the writers' latency during a
      * copy is waiting for rows that the copy (or the applier) holds, rather than for the server's CPU or its log.
@@ -517,6 +519,7 @@ public final class Bench {
                 server.queryLong(null, String.format(query, "Innodb_row_lock_time")));
     }
 
+    /** User plus system CPU seconds of the server process so far. */
     private double serverCpuSeconds() throws IOException {
         return processCpu.seconds(server.pid());
     }
