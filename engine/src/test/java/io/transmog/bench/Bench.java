@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 /**
  * {@code make bench}: transmog against the two things its users would do instead, in one run on one throwaway
@@ -28,8 +29,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Per run it prints elapsed time, rows/s, the ratios to both floors, the server's CPU seconds (from
  * /proc/&lt;pid&gt;/stat), transmog's CPU seconds, peak RSS and heap; under load also the apply lag (a probe row),
  * the writers' latency before and during the migration, and the cut-over stall as the writers saw it; per transmog
- * run, the wall time and both processes' CPU seconds of each phase, so that a missed target says where it went. It appends a
- * Markdown table to docs/benchmarks.md and ends with one line for scripts. Not a test: nothing here asserts a time.
+ * run, the wall time and both processes' CPU seconds of each phase, so that a missed target says where it went. Last, a
+ * series of {@value #CUT_OVERS} cut-overs in a row on a small table under the first load, for the stall's target, which is
+ * a maximum over that many. It appends a Markdown table to docs/benchmarks.md and ends with one line for scripts. Not a
+ * test: nothing here asserts a time.
  *
  * <p>System properties (scripts/bench.sh sets them): {@code bench.rows}, {@code bench.launcher}, {@code
  * bench.javaOptions}, {@code bench.chunkSize} (empty: transmog's default), {@code bench.transmogOptions} (more of
@@ -45,6 +48,10 @@ public final class Bench {
     private static final long PROBE_KEY = 1;
     private static final long BASELINE_SECONDS = 5;
     private static final long SLOW_WRITE_NANOS = 100_000_000L;
+    private static final int CUT_OVERS = 20;
+    /** Rows of the cut-over series' table: enough for the writers to hit existing rows, few enough to copy in a blink. */
+    private static final long CUT_OVER_TABLE_ROWS = 20_000;
+    private static final long STALL_TARGET_MILLIS = 200;
 
     private final MariaDbServer server;
     private final long rows;
@@ -58,6 +65,10 @@ public final class Bench {
     private final List<String> copyWindows = new ArrayList<>();
     private final List<String> phaseBreakdowns = new ArrayList<>();
     private final List<String> rowLockWaits = new ArrayList<>();
+    /** The cut-over series' line for the report; null until it ran. */
+    private String cutOverSeries;
+    /** The slowest write the cut-over series' writers saw in any of its cut-overs, in ms. */
+    private double cutOverSeriesMaxMillis = Double.NaN;
 
     private Bench(MariaDbServer server, long rows, Path launcher, String javaOptions, List<String> transmogArguments,
                   Path workDir, ProcessCpu processCpu) {
@@ -165,6 +176,7 @@ public final class Bench {
             measureTransmog("transmog, " + perSecond + " writes/s", table, perSecond);
             server.execute(DATABASE, "DROP TABLE " + table);
         }
+        measureCutOverSeries();
         printResults(plain, insertSelect);
         return summaryLine(insertSelect, idle, results.subList(results.indexOf(idle) + 1, results.size()));
     }
@@ -186,10 +198,15 @@ public final class Bench {
 
     /** Starts writing to {@code table} and waits out the baseline, over which it measures what the writes cost. */
     private Load startLoad(String table, int writesPerSecond) throws Exception {
+        return startLoad(table, writesPerSecond, rows);
+    }
+
+    /** As {@link #startLoad(String, int)}, on a table whose keys end at {@code lastKey}. */
+    private Load startLoad(String table, int writesPerSecond, long lastKey) throws Exception {
         double cpuBefore = serverCpuSeconds();
         RowLocks locksBefore = rowLocks();
         long baselineFrom = System.nanoTime();
-        PacedWrites writes = SysbenchWrites.start(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, rows);
+        PacedWrites writes = SysbenchWrites.start(server, DATABASE, table, writesPerSecond, PROBE_KEY + 1, lastKey);
         TimeUnit.SECONDS.sleep(BASELINE_SECONDS);
         double seconds = (System.nanoTime() - baselineFrom) / 1e9;
         return new Load(writes, baselineFrom, (serverCpuSeconds() - cpuBefore) / seconds, rowLocks().since(locksBefore), seconds);
@@ -266,11 +283,7 @@ public final class Bench {
         if (load != null) {
             stopLoad(name, load);
         }
-        if (run.exitCode() != 0) {
-            List<String> log = Files.readAllLines(run.stderr());
-            log.subList(Math.max(0, log.size() - 20), log.size()).forEach(l -> System.out.println("   " + l));
-            throw new IllegalStateException(name + ": transmog exited with " + run.exitCode() + ", last status " + run.lastStatus());
-        }
+        requireSucceeded(name, run);
         long end = run.endedNanos();
         long copying = run.phaseStart("Copying", run.startedNanos());
         long cutOver = run.phaseStart("CuttingOver", end);
@@ -304,6 +317,69 @@ public final class Bench {
             }
         }
         return row;
+    }
+
+    private static void requireSucceeded(String name, MigrationProcess.Result run) throws IOException {
+        if (run.exitCode() != 0) {
+            List<String> log = Files.readAllLines(run.stderr());
+            log.subList(Math.max(0, log.size() - 20), log.size()).forEach(l -> System.out.println("   " + l));
+            throw new IllegalStateException(name + ": transmog exited with " + run.exitCode() + ", last status " + run.lastStatus());
+        }
+    }
+
+    /**
+     * {@value #CUT_OVERS} migrations in a row of one {@value #CUT_OVER_TABLE_ROWS}-row table, adding and dropping a column
+     * by turns, under the first load, the same writers throughout: per cut-over, the slowest write in flight at any moment
+     * of it (from the CuttingOver phase's first report to the process's exit, the old table's drop included), and
+     * transmog's own figure. Two loaded runs show two cut-overs; the target is a maximum over twenty.
+     */
+    private void measureCutOverSeries() throws Exception {
+        String table = "t_cutover";
+        long tableRows = Math.min(rows, CUT_OVER_TABLE_ROWS);
+        String name = String.format(Locale.ROOT, "%d cut-overs in a row, %,d-row table, %d writes/s", CUT_OVERS, tableRows, LOADS[0]);
+        say("%s ...", name);
+        server.execute(DATABASE, "CREATE TABLE " + table + " LIKE src",
+                "INSERT INTO " + table + " SELECT * FROM src WHERE id <= " + tableRows, "ANALYZE TABLE " + table);
+        Load load = startLoad(table, LOADS[0], tableRows);
+        List<MigrationProcess.Result> runs = new ArrayList<>();
+        try {
+            for (int i = 0; i < CUT_OVERS; i++) {
+                String alter = i % 2 == 0 ? ALTER : "DROP COLUMN extra";
+                MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, alter,
+                        transmogArguments, workDir, processCpu);
+                requireSucceeded(name + ", cut-over " + (i + 1), run);
+                runs.add(run);
+                say("  cut-over %d (%s): transmog's figure %d ms", i + 1, alter, run.reportedStallMillis());
+            }
+        } finally {
+            load.writes().close();
+        }
+        stopLoad(name, load);
+        List<Double> writersMax = new ArrayList<>();
+        for (MigrationProcess.Result run : runs) {
+            long cutOver = run.phaseStart("CuttingOver", run.endedNanos());
+            double[] slowest = {0};
+            load.writes().forEachSample((due, latency) -> {
+                if (due < run.endedNanos() && due + latency > cutOver) {
+                    slowest[0] = Math.max(slowest[0], latency / 1e6);
+                }
+            });
+            writersMax.add(slowest[0]);
+        }
+        say("  the slowest write in flight during each cut-over, in order (ms): %s", writersMax.stream()
+                .map(ms -> String.format(Locale.ROOT, "%.0f", ms)).collect(Collectors.joining(", ")));
+        List<Long> reported = runs.stream().map(MigrationProcess.Result::reportedStallMillis).toList();
+        server.execute(DATABASE, "DROP TABLE " + table);
+        List<Double> sorted = writersMax.stream().sorted().toList();
+        List<Long> sortedReported = reported.stream().sorted().toList();
+        cutOverSeriesMaxMillis = sorted.get(sorted.size() - 1);
+        long over = sorted.stream().filter(ms -> ms >= STALL_TARGET_MILLIS).count();
+        cutOverSeries = String.format(Locale.ROOT, "%s: the slowest write in flight during each cut-over, min / median / max"
+                        + " %.0f / %.0f / %.0f ms, %d of %d at %d ms or more; transmog's figure min / median / max %d / %d / %d ms",
+                name, sorted.get(0), sorted.get(sorted.size() / 2), cutOverSeriesMaxMillis, over, sorted.size(),
+                STALL_TARGET_MILLIS, sortedReported.get(0), sortedReported.get(sortedReported.size() / 2),
+                sortedReported.get(sortedReported.size() - 1));
+        say("  %s", cutOverSeries);
     }
 
     /**
@@ -432,7 +508,8 @@ public final class Bench {
 
     private String summaryLine(Row insertSelect, Row idle, List<Row> loaded) {
         double lagP99 = loaded.stream().mapToDouble(r -> r.applyLag().p99Millis()).max().orElse(0);
-        double stall = loaded.stream().mapToDouble(Row::stallMillis).max().orElse(0);
+        double stall = Math.max(loaded.stream().mapToDouble(Row::stallMillis).max().orElse(0),
+                Double.isNaN(cutOverSeriesMaxMillis) ? 0 : cutOverSeriesMaxMillis);
         double rss = results.stream().mapToDouble(Row::rssMib).filter(v -> !Double.isNaN(v)).max().orElse(0);
         double heap = results.stream().mapToDouble(Row::heapMib).filter(v -> !Double.isNaN(v)).max().orElse(0);
         return String.format(Locale.ROOT, "bench: idle_vs_insert_select=%.2f load1000_vs_idle=%.2f load2000_vs_idle=%.2f"
@@ -463,6 +540,9 @@ public final class Bench {
         copyWindows.forEach(window -> out.add("Copy, " + window + "."));
         cutOverWindows.forEach(window -> out.add("Cut-over window, " + window + "."));
         rowLockWaits.forEach(waits -> out.add("Row lock waits, " + waits + "."));
+        if (cutOverSeries != null) {
+            out.add("Cut-overs, " + cutOverSeries + ".");
+        }
         out.add("");
         out.add("`" + line + "`");
         Files.createDirectories(report.toAbsolutePath().getParent());
