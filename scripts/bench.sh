@@ -22,6 +22,12 @@ case "${DB:-mariadb}" in
   *) echo "bench: DB must be mariadb, mysql or mariadb-11.8, not '$DB'" >&2; exit 1 ;;
 esac
 [ -x "${BENCH_LAUNCHER:-$ROOT/bin/transmog}" ] || { echo "bench: ${BENCH_LAUNCHER:-bin/transmog} is missing: run 'make build' (or 'make bench')" >&2; exit 1; }
+# The launcher maps the CLI's class-data sharing archive; the JVM skips one older than the jar (any rebuild since
+# `make build`, `make test` included) without a word, and the runs would measure a slower start than users get.
+archive=$(grep -o 'SharedArchiveFile=[^"]*' "${BENCH_LAUNCHER:-$ROOT/bin/transmog}" | head -n 1 | cut -d= -f2-)
+if [ -n "$archive" ] && { [ ! -f "$archive" ] || [ "$archive" -ot "${archive%.jsa}.jar" ]; }; then
+  echo "bench: $archive is missing or older than its jar (rebuilt since 'make build'): run 'make build' (or 'make bench')" >&2; exit 1
+fi
 [ -f "$ROOT/engine/target/test-classpath.txt" ] || { echo "bench: engine/target/test-classpath.txt is missing: run 'make build'" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "bench: GNU time (/usr/bin/time, Debian package 'time') is needed for transmog's CPU and RSS" >&2; exit 1; }
 
