@@ -301,7 +301,7 @@ public final class Bench {
         say("  %.2f s, server CPU %.1f s (%.1f s net of the writers' own), transmog CPU %.1f s, RSS %.0f MiB, heap %.0f MiB,"
                 + " cut-over stall %d ms (transmog's figure)", row.seconds(), cpu, row.netServerCpu(), row.toolCpu(),
                 row.rssMib(), row.heapMib(), row.reportedStallMillis());
-        phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond));
+        phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond, writes, probe));
         say("  phases: %s", phaseBreakdowns.get(phaseBreakdowns.size() - 1));
         if (writes != null) {
             say("  apply lag %s", lag.describe());
@@ -384,11 +384,12 @@ public final class Bench {
 
     /**
      * Where the run's time and CPU went: per phase (from its first report to the next phase's), the wall time, the
-     * server's CPU seconds (net of the writers' own, at their baseline rate, under load) and transmog's. The first
-     * stretch, before any status line, is the JVM's start; AwaitingCutOver holds the checksum pass; Succeeded is the
-     * process's exit after its last status line.
+     * server's CPU seconds (net of the writers' own, at their baseline rate, under load), transmog's, and the statements
+     * the server was sent: its round trips, net of the writers' writes and the probe's statements under load, and of
+     * the counter's own reads. The first stretch, before any status line, is the JVM's start; AwaitingCutOver holds the
+     * checksum pass; Succeeded is the process's exit after its last status line.
      */
-    private static String phases(MigrationProcess.Result run, double loadCpuPerSecond) {
+    private static String phases(MigrationProcess.Result run, double loadCpuPerSecond, PacedWrites writes, ApplyLagProbe probe) {
         List<String> names = new ArrayList<>(List.of("start"));
         List<MigrationProcess.Mark> marks = new ArrayList<>(List.of(run.start()));
         run.phaseStarts().forEach((phase, mark) -> {
@@ -403,10 +404,14 @@ public final class Bench {
             double seconds = (to.nanos() - from.nanos()) / 1e9;
             // Net of the writers at their baseline rate, a short phase can come out a little below zero: shown as 0.
             double server = Math.max(0, to.serverCpu() - from.serverCpu() - loadCpuPerSecond * seconds);
-            parts.add(String.format(Locale.ROOT, "%s %.2f s (CPU s: server %.1f, transmog %.1f)", names.get(i), seconds,
-                    server, to.toolCpu() - from.toolCpu()));
+            // Writes are counted by when they were due, which may be a little before they were sent: near zero, the
+            // same clamp.
+            long others = 1 + (writes == null ? 0 : writes.between(from.nanos(), to.nanos()).count())
+                    + (probe == null ? 0 : probe.statementsBetween(from.nanos(), to.nanos()));
+            parts.add(String.format(Locale.ROOT, "%s %.2f s (CPU s: server %.1f, transmog %.1f; %,d statements)", names.get(i),
+                    seconds, server, to.toolCpu() - from.toolCpu(), Math.max(0, to.statements() - from.statements() - others)));
         }
-        return String.join("; ", parts) + (loadCpuPerSecond > 0 ? "; server CPU net of the writers'" : "");
+        return String.join("; ", parts) + (loadCpuPerSecond > 0 ? "; server CPU and statements net of the writers'" : "");
     }
 
     /**

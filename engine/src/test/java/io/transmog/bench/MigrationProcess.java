@@ -8,6 +8,10 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -26,8 +30,11 @@ final class MigrationProcess {
     private static final Pattern STALL = Pattern.compile("\"stallMillis\":(\\d+)");
     private static final Pattern GC_PAUSE = Pattern.compile("Pause.* (\\d+)([KMG])->(\\d+)([KMG])\\((\\d+)([KMG])\\)");
 
-    /** A moment of the run: System.nanoTime() of this JVM, the server's and transmog's CPU seconds so far. */
-    record Mark(long nanos, double serverCpu, double toolCpu) {
+    /**
+     * A moment of the run: System.nanoTime() of this JVM, the server's and transmog's CPU seconds so far, and the
+     * statements the server has been sent so far (its {@code Questions} counter, which counts the query that reads it).
+     */
+    record Mark(long nanos, double serverCpu, double toolCpu, long statements) {
     }
 
     /**
@@ -59,7 +66,7 @@ final class MigrationProcess {
     }
 
     static Result run(Path launcher, String javaOptions, MariaDbServer server, String database, String table, String alter,
-                      List<String> extraArguments, Path workDir, ProcessCpu cpu) throws IOException, InterruptedException {
+                      List<String> extraArguments, Path workDir, ProcessCpu cpu) throws IOException, InterruptedException, SQLException {
         Path timeFile = workDir.resolve(table + ".time");
         Path gcLog = workDir.resolve(table + ".gc.log");
         Path stderr = workDir.resolve(table + ".log");
@@ -72,8 +79,16 @@ final class MigrationProcess {
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         builder.environment().put("TRANSMOG_PASSWORD", server.password());
         builder.environment().put("TRANSMOG_JAVA_OPTS", javaOptions + " -Xlog:gc:file=" + gcLog);
+        // A connection of its own reads the server's statement counter at each mark.
+        try (Connection counter = server.connect(null)) {
+            return run(builder, counter, server, cpu, timeFile, gcLog, stderr);
+        }
+    }
+
+    private static Result run(ProcessBuilder builder, Connection counter, MariaDbServer server, ProcessCpu cpu,
+                              Path timeFile, Path gcLog, Path stderr) throws IOException, InterruptedException, SQLException {
         Map<String, Mark> phaseStarts = new LinkedHashMap<>();
-        Mark start = new Mark(System.nanoTime(), cpu.seconds(server.pid()), 0);
+        Mark start = new Mark(System.nanoTime(), cpu.seconds(server.pid()), 0, statements(counter));
         Process process = builder.start();
         long transmogPid = -1;
         String last = "";
@@ -92,7 +107,7 @@ final class MigrationProcess {
                             transmogPid = process.children().findFirst().map(ProcessHandle::pid).orElse(-1L);
                         }
                         phaseStarts.put(phase.group(1), new Mark(now, cpu.seconds(server.pid()),
-                                transmogPid < 0 ? Double.NaN : cpu.seconds(transmogPid)));
+                                transmogPid < 0 ? Double.NaN : cpu.seconds(transmogPid), statements(counter)));
                     }
                     last = line;
                 }
@@ -111,8 +126,17 @@ final class MigrationProcess {
         String[] usage = timeLines.get(timeLines.size() - 1).strip().split("\\s+");
         double toolCpu = Double.parseDouble(usage[0]) + Double.parseDouble(usage[1]);
         long rss = Long.parseLong(usage[2]);
-        return new Result(exit, start, new Mark(ended, serverCpuAtEnd, toolCpu), Collections.unmodifiableMap(phaseStarts), stall,
-                swapReported, toolCpu, rss, peakHeap(gcLog), last, stderr);
+        return new Result(exit, start, new Mark(ended, serverCpuAtEnd, toolCpu, statements(counter)),
+                Collections.unmodifiableMap(phaseStarts), stall, swapReported, toolCpu, rss, peakHeap(gcLog), last, stderr);
+    }
+
+    /** The server's count of statements its clients sent, this one included. */
+    private static long statements(Connection counter) throws SQLException {
+        try (Statement statement = counter.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW GLOBAL STATUS LIKE 'Questions'")) {
+            rs.next();
+            return rs.getLong(2);
+        }
     }
 
     /** The largest heap occupancy a GC pause found (garbage included), in MiB; 0 when no collection ran. */
