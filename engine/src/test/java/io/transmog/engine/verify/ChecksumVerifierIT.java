@@ -22,6 +22,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -325,6 +326,42 @@ class ChecksumVerifierIT {
             Database.execute(snapshot, "ROLLBACK");
         }
         assertThat(fixture.mismatches(verifier)).hasSize(2);
+    }
+
+    @Test
+    void aPassSendsOneStatementPerChunkAndSideAndLetsTheReaderBeSlow() throws Exception {
+        Fixture fixture = corruptionFixture("range");
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000);
+        try (Connection snapshot = fixture.connect(); Connection ghostSnapshot = fixture.connect()) {
+            Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            Database.execute(ghostSnapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            long originalBefore = sessionStatements(snapshot);
+            long ghostBefore = sessionStatements(ghostSnapshot);
+            assertThat(verifier.mismatches(snapshot, ghostSnapshot, () -> { })).isEmpty();
+            long chunks = verifier.chunksCompared();
+            assertThat(chunks).isGreaterThan(1);
+            // Per side: the session's one SET, then one query a chunk (the driver's two SETs around each streaming query
+            // are off); the original's side also asks the session's isolation level; the counter's read counts itself.
+            assertThat(sessionStatements(snapshot) - originalBefore).isEqualTo(1 + 1 + chunks + 1);
+            assertThat(sessionStatements(ghostSnapshot) - ghostBefore).isEqualTo(1 + chunks + 1);
+            for (Connection connection : List.of(snapshot, ghostSnapshot)) {
+                try (Statement statement = connection.createStatement();
+                     ResultSet rs = statement.executeQuery("SELECT @@SESSION.net_write_timeout")) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).isEqualTo(600);
+                }
+            }
+            Database.execute(snapshot, "ROLLBACK");
+            Database.execute(ghostSnapshot, "ROLLBACK");
+        }
+    }
+
+    private static long sessionStatements(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SHOW SESSION STATUS LIKE 'Questions'")) {
+            rs.next();
+            return rs.getLong(2);
+        }
     }
 
     @Test
