@@ -60,8 +60,6 @@ import java.util.stream.Collectors;
  */
 public final class ChecksumVerifier {
     private static final Logger LOG = LoggerFactory.getLogger(ChecksumVerifier.class);
-    /** Connector/J's own default for streaming reads (netTimeoutForStreamingResults). */
-    private static final int STREAMING_WRITE_TIMEOUT_SECONDS = 600;
 
     private final SqlBuilder sql;
     private final int chunkSize;
@@ -163,10 +161,6 @@ public final class ChecksumVerifier {
             throw new IllegalStateException("verification needs a consistent snapshot (REPEATABLE READ), the session is at "
                     + (isolation == Connection.TRANSACTION_READ_COMMITTED ? "READ COMMITTED" : "READ UNCOMMITTED"));
         }
-        allowSlowReading(snapshot);
-        if (ghostSnapshot != snapshot) {
-            allowSlowReading(ghostSnapshot);
-        }
         // The original's side reads chunk n + 1 while the ghost's side reads chunk n: each chunk's read of the original
         // finds where it ends, and the ghost's side needs that end. Neither side waits for the other's chunk unless it
         // is a whole chunk ahead, so the two connections are busy the whole pass, not each until the slower is done
@@ -209,17 +203,6 @@ public final class ChecksumVerifier {
             }
         }
         return mismatched;
-    }
-
-    /**
-     * The server gives up on a client that reads a result set more slowly than net_write_timeout (60 s by default)
-     * allows between writes; the driver's own setting for streaming reads is off (Database), so a pass sets what it
-     * would have set, once a session instead of around every chunk's query.
-     */
-    private static void allowSlowReading(Connection connection) throws SQLException {
-        try (Statement statement = connection.createStatement()) {
-            statement.execute("SET SESSION net_write_timeout = " + STREAMING_WRITE_TIMEOUT_SECONDS);
-        }
     }
 
     private static void awaitTurn(Pacing pacing) {
