@@ -368,10 +368,9 @@ public final class Bench {
         }
         say("  the slowest write in flight during each cut-over, in order (ms): %s", writersMax.stream()
                 .map(ms -> String.format(Locale.ROOT, "%.0f", ms)).collect(Collectors.joining(", ")));
-        List<Long> reported = runs.stream().map(MigrationProcess.Result::reportedStallMillis).toList();
         server.execute(DATABASE, "DROP TABLE " + table);
         List<Double> sorted = writersMax.stream().sorted().toList();
-        List<Long> sortedReported = reported.stream().sorted().toList();
+        List<Long> sortedReported = runs.stream().map(MigrationProcess.Result::reportedStallMillis).sorted().toList();
         cutOverSeriesMaxMillis = sorted.get(sorted.size() - 1);
         long over = sorted.stream().filter(ms -> ms >= STALL_TARGET_MILLIS).count();
         cutOverSeries = String.format(Locale.ROOT, "%s: the slowest write in flight during each cut-over, min / median / max"
