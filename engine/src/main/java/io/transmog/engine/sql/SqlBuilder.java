@@ -339,32 +339,75 @@ public final class SqlBuilder {
     // ---------------------------------------------------------------------------------
 
     /**
-     * The next chunk of the original after {@code from} (exclusive; null: from the first key): the projected values of
-     * up to {@code rows + 1} rows in key order, each followed by its key in canonical form. The chunk is the first
-     * {@code rows} of them, its end the last one's key; a further row only tells that another chunk follows. So the
-     * chunk's own read finds its end: no separate query scans the chunk's rows once more to find it.
+     * The inclusive end of the verification chunk of {@code rows} rows of the original after {@code from} (exclusive;
+     * null: from the first key), in canonical form, and the key after it: one row when the chunk ends with the table,
+     * none when fewer rows remain; either way the chunk is the last, open-ended one.
      */
-    public BoundStatement checksumOriginalChunk(KeyTuple from, int rows, List<String> originalTerms) {
+    public BoundStatement verifyChunkEnd(KeyTuple from, int rows) {
         List<Binding> bindings = new ArrayList<>();
         String where = verifyRange(from, false, null, null, bindings);
-        return new BoundStatement(checksumSelect(originalTerms, ", " + keySelect(),
-                names.qualifiedOriginal() + " o" + keyIndexHint + " WHERE " + where
-                        + " ORDER BY " + keyOrder("") + " LIMIT " + (rows + 1L)), bindings);
+        return new BoundStatement("SELECT " + keySelect() + " FROM " + names.qualifiedOriginal() + " o" + keyIndexHint
+                + " WHERE " + where + " ORDER BY " + keyOrder("") + " LIMIT 2 OFFSET " + (rows - 1), bindings);
+    }
+
+    /** The checksum ({@link #rowChecksum}) of the original's rows in the range. */
+    public BoundStatement checksumOriginalRange(KeyTuple from, KeyTuple to, String originalRow) {
+        List<Binding> bindings = new ArrayList<>();
+        String where = verifyRange(from, false, to, null, bindings);
+        return new BoundStatement(checksumOf(originalRow, names.qualifiedOriginal() + " o" + keyIndexHint + " WHERE " + where),
+                bindings);
     }
 
     /** The same over the ghost rows in the range, compared in the ghost's key columns. */
-    public BoundStatement checksumGhostRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> ghostTerms) {
+    public BoundStatement checksumGhostRange(KeyTuple from, boolean fromInclusive, KeyTuple to, String ghostRow) {
         List<Binding> bindings = new ArrayList<>();
         String where = verifyRange(from, fromInclusive, to, "g.", bindings);
-        return new BoundStatement(checksumSelect(ghostTerms, "", names.qualifiedGhost() + " g WHERE " + where), bindings);
+        return new BoundStatement(checksumOf(ghostRow, names.qualifiedGhost() + " g WHERE " + where), bindings);
     }
 
     /** The same over the ghost rows whose key matches a row of the original in the range. */
-    public BoundStatement checksumGhostJoined(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> ghostTerms) {
+    public BoundStatement checksumGhostJoined(KeyTuple from, boolean fromInclusive, KeyTuple to, String ghostRow) {
         List<Binding> bindings = new ArrayList<>();
         String where = verifyRange(from, fromInclusive, to, null, bindings);
-        return new BoundStatement(checksumSelect(ghostTerms, "", names.qualifiedOriginal() + " o" + keyIndexHint
+        return new BoundStatement(checksumOf(ghostRow, names.qualifiedOriginal() + " o" + keyIndexHint
                 + " STRAIGHT_JOIN " + names.qualifiedGhost() + " g ON " + ghostJoinCondition("g.") + " WHERE " + where), bindings);
+    }
+
+    /**
+     * A row's 32-bit checksum over its projected values ({@code terms}, SQL on alias o or g), computed by the server:
+     * the values' bytes (BINARY: no character set conversion) joined by a separator, then a mask of which of the terms
+     * that {@code mayBeNull} are NULL (CONCAT_WS skips a NULL, so without it (NULL, 'a') and ('a', NULL) were the same
+     * row). Shared by both tables' sides, so equal rows give equal checksums. Without terms every row has the same one:
+     * rows are only counted.
+     */
+    public static String rowChecksum(List<String> terms, List<Boolean> mayBeNull) {
+        if (terms.size() != mayBeNull.size()) {
+            throw new IllegalArgumentException(terms.size() + " terms but " + mayBeNull.size() + " nullability flags");
+        }
+        List<String> parts = new ArrayList<>();
+        List<String> nullMask = new ArrayList<>();
+        for (int i = 0; i < terms.size(); i++) {
+            parts.add("CAST(" + terms.get(i) + " AS BINARY)");
+            if (mayBeNull.get(i)) {
+                nullMask.add("ISNULL(" + terms.get(i) + ")");
+            }
+        }
+        if (!nullMask.isEmpty()) {
+            parts.add(nullMask.size() == 1 ? nullMask.get(0) : "CONCAT(" + String.join(", ", nullMask) + ")");
+        }
+        return parts.isEmpty() ? "CRC32('')" : "CRC32(CONCAT_WS(x'1f', " + String.join(", ", parts) + "))";
+    }
+
+    /**
+     * A set of rows' checksum, whatever their order: their count, the XOR of their checksums and the sum of their
+     * squares, all three computed by the server, so only one row per chunk and table comes back. The XOR shows any one
+     * row that differs (unless its 32-bit checksums collide); CRC32 is linear over XOR, so the same wrong bytes in two
+     * rows would cancel out of the XOR, but not out of the sum of squares. Each row's checksum is computed once, in a
+     * derived table its LIMIT keeps from being merged into the aggregate (merged, every use computed it again).
+     */
+    private static String checksumOf(String row, String from) {
+        return "SELECT COUNT(*), COALESCE(BIT_XOR(h), 0), COALESCE(SUM(h * h), 0) FROM (SELECT " + row + " AS h FROM " + from
+                + " LIMIT 18446744073709551615) AS rows_checked";
     }
 
     public String countGhostRows() {
@@ -407,14 +450,6 @@ public final class SqlBuilder {
         return new BoundStatement("INSERT INTO " + names.qualifiedGhost() + " (" + copyTargetColumns + ")"
                 + " SELECT " + copySourceColumns + " FROM " + names.qualifiedOriginal() + " o" + keyIndexHint
                 + " WHERE " + where + sharedLock, bindings);
-    }
-
-    private static String checksumSelect(List<String> terms, String moreColumns, String from) {
-        // The rows' bytes, hashed by the verifier (verify.RowHashes), not by the server: SHA2() with its hex text and
-        // CONV back to numbers cost the server more than reading the rows. BINARY keeps the bytes the connection's
-        // character set would otherwise convert; with nothing to compare, rows are still counted.
-        return "SELECT " + (terms.isEmpty() ? "1" : terms.stream().map(t -> "CAST(" + t + " AS BINARY)")
-                .collect(Collectors.joining(", "))) + moreColumns + " FROM " + from;
     }
 
     /** A range on the original's key columns (alias o), or with {@code ghostQualifier} on the ghost's. */

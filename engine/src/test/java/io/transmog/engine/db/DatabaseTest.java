@@ -44,8 +44,7 @@ class DatabaseTest {
         .containsEntry("zeroDateTimeBehavior", "EXCEPTION")
         .containsEntry("tinyInt1isBit", "false")
         .containsEntry("yearIsDateType", "false")
-        .containsEntry("jdbcCompliantTruncation", "false")
-        .containsEntry("netTimeoutForStreamingResults", "0");
+        .containsEntry("jdbcCompliantTruncation", "false");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package io.transmog.engine.sql;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import io.transmog.engine.db.ServerKind;
@@ -101,7 +102,7 @@ class SqlBuilderTest {
     assertThat(copy.bindings()).extracting(Binding::value).containsExactly(1L, 40L, 3L, 7L);
     assertThat(sql.copyChunk(new KeyTuple(List.of(3L, 1L)), false, new KeyTuple(List.of(3L, 9L))).sql())
         .as("no member after the last").contains("(FALSE) OR (`kind` = ? AND `n` > ?)");
-    assertThat(sql.checksumOriginalChunk(new KeyTuple(List.of(3L, 1L)), 100, List.of("`n`")).sql())
+    assertThat(sql.verifyChunkEnd(new KeyTuple(List.of(3L, 1L)), 100).sql())
         .as("qualified, but not the constant").contains("(FALSE) OR (o.`kind` = ? AND o.`n` > ?)");
   }
 
@@ -273,15 +274,26 @@ class SqlBuilderTest {
   }
 
   @Test
-  void checksumsReadTheProjectedBytesAndLeaveTheHashingToTheVerifier() {
+  void checksumsAreSummedUpByTheServerOneRowPerChunk() {
     SqlBuilder sql = new SqlBuilder(singleKeyPlan(), MYSQL);
-    assertThat(sql.checksumOriginalChunk(null, 500, List.of("o.`v`", "o.`w`+0")).sql())
-        .startsWith("SELECT CAST(o.`v` AS BINARY), CAST(o.`w`+0 AS BINARY), `id` FROM ")
-        .doesNotContain("SHA2(").doesNotContain("MD5(")
-        .as("the chunk and one row more, in key order, to tell whether another chunk follows")
-        .endsWith(" WHERE TRUE ORDER BY `id` LIMIT 501");
-    // Nothing to compare: rows are still counted.
-    assertThat(sql.checksumOriginalChunk(null, 500, List.of()).sql()).startsWith("SELECT 1, `id` FROM ");
+    String row = SqlBuilder.rowChecksum(List.of("o.`v`", "o.`w`+0", "o.`x`"), List.of(false, true, true));
+    assertThat(row).as("bytes without conversion, then which nullable terms are NULL")
+        .isEqualTo("CRC32(CONCAT_WS(x'1f', CAST(o.`v` AS BINARY), CAST(o.`w`+0 AS BINARY), CAST(o.`x` AS BINARY),"
+            + " CONCAT(ISNULL(o.`w`+0), ISNULL(o.`x`))))");
+    assertThat(SqlBuilder.rowChecksum(List.of("g.`v`"), List.of(true))).isEqualTo("CRC32(CONCAT_WS(x'1f', CAST(g.`v` AS BINARY), ISNULL(g.`v`)))");
+    assertThat(SqlBuilder.rowChecksum(List.of(), List.of())).as("nothing to compare: rows are still counted").isEqualTo("CRC32('')");
+    assertThatThrownBy(() -> SqlBuilder.rowChecksum(List.of("o.`v`"), List.of()))
+        .isInstanceOf(IllegalArgumentException.class);
+
+    assertThat(sql.checksumOriginalRange(null, new KeyTuple(List.of(500L)), row).sql())
+        .isEqualTo("SELECT COUNT(*), COALESCE(BIT_XOR(h), 0), COALESCE(SUM(h * h), 0) FROM (SELECT " + row + " AS h FROM "
+            + "`db`.`t` o FORCE INDEX (`PRIMARY`) WHERE (o.`id` <= ?) LIMIT 18446744073709551615) AS rows_checked")
+        .doesNotContain("SHA2(").doesNotContain("MD5(");
+    assertThat(sql.checksumGhostRange(new KeyTuple(List.of(500L)), false, null, "CRC32('')").sql())
+        .contains(" FROM `db`.`_t_gho` g WHERE (g.`id` > ?) LIMIT ");
+    assertThat(sql.verifyChunkEnd(null, 500).sql())
+        .as("the chunk's last key and whether a row follows, found on the index before its rows are summed up")
+        .startsWith("SELECT `id` FROM `db`.`t` o").endsWith(" WHERE TRUE ORDER BY `id` LIMIT 2 OFFSET 499");
   }
 
   @Test
