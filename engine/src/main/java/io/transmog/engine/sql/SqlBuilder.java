@@ -24,8 +24,10 @@ public final class SqlBuilder {
     private final String keyIndexHint;
     /** The locking-read clause of the copy and the re-sync, in this server's words. */
     private final String sharedLock;
+    private final ServerKind server;
 
     public SqlBuilder(MigrationPlan plan, ServerKind server) {
+        this.server = server;
         this.names = plan.names();
         this.sharedLock = sharedLock(server);
         this.key = plan.keyColumns();
@@ -34,6 +36,11 @@ public final class SqlBuilder {
         this.copySourceColumns = plan.copiedColumns().stream()
                 .map(c -> Identifiers.quote(c.original())).collect(Collectors.joining(", "));
         this.keyIndexHint = " FORCE INDEX (" + Identifiers.quote(plan.chunkKey().name()) + ")";
+    }
+
+    /** The server these statements are written for. */
+    public ServerKind server() {
+        return server;
     }
 
     /**
@@ -345,32 +352,71 @@ public final class SqlBuilder {
      */
     public BoundStatement verifyChunkEnd(KeyTuple from, int rows) {
         List<Binding> bindings = new ArrayList<>();
-        String where = verifyRange(from, false, null, null, bindings);
-        return new BoundStatement("SELECT " + keySelect() + " FROM " + names.qualifiedOriginal() + " o" + keyIndexHint
-                + " WHERE " + where + " ORDER BY " + keyOrder("") + " LIMIT 2 OFFSET " + (rows - 1), bindings);
+        return new BoundStatement("SELECT " + keySelect() + " FROM " + originalRange(from, null, bindings)
+                + " ORDER BY " + keyOrder("") + " LIMIT 2 OFFSET " + (rows - 1), bindings);
     }
 
     /** The checksum ({@link #rowChecksum}) of the original's rows in the range. */
     public BoundStatement checksumOriginalRange(KeyTuple from, KeyTuple to, String originalRow) {
         List<Binding> bindings = new ArrayList<>();
-        String where = verifyRange(from, false, to, null, bindings);
-        return new BoundStatement(checksumOf(originalRow, names.qualifiedOriginal() + " o" + keyIndexHint + " WHERE " + where),
-                bindings);
+        return new BoundStatement(checksumOf(originalRow, originalRange(from, to, bindings)), bindings);
     }
 
     /** The same over the ghost rows in the range, compared in the ghost's key columns. */
     public BoundStatement checksumGhostRange(KeyTuple from, boolean fromInclusive, KeyTuple to, String ghostRow) {
         List<Binding> bindings = new ArrayList<>();
-        String where = verifyRange(from, fromInclusive, to, "g.", bindings);
-        return new BoundStatement(checksumOf(ghostRow, names.qualifiedGhost() + " g WHERE " + where), bindings);
+        return new BoundStatement(checksumOf(ghostRow, ghostRange(from, fromInclusive, to, bindings)), bindings);
     }
 
     /** The same over the ghost rows whose key matches a row of the original in the range. */
     public BoundStatement checksumGhostJoined(KeyTuple from, boolean fromInclusive, KeyTuple to, String ghostRow) {
         List<Binding> bindings = new ArrayList<>();
+        return new BoundStatement(checksumOf(ghostRow, ghostJoined(from, fromInclusive, to, bindings)), bindings);
+    }
+
+    /**
+     * Where transmog hashes the rows itself: the next chunk of the original after {@code from} (exclusive; null: from
+     * the first key), the projected values of up to {@code rows + 1} rows in key order, each followed by its key in
+     * canonical form. The chunk is the first {@code rows} of them, its end the last one's key; a further row only tells
+     * that another chunk follows. So the chunk's own read finds its end.
+     */
+    public BoundStatement valuesOfOriginalChunk(KeyTuple from, int rows, List<String> originalTerms) {
+        List<Binding> bindings = new ArrayList<>();
+        return new BoundStatement(valuesOf(originalTerms, ", " + keySelect(), originalRange(from, null, bindings)
+                + " ORDER BY " + keyOrder("") + " LIMIT " + (rows + 1L)), bindings);
+    }
+
+    /** The projected values of the ghost rows in the range, found by the ghost's key columns. */
+    public BoundStatement valuesOfGhostRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> ghostTerms) {
+        List<Binding> bindings = new ArrayList<>();
+        return new BoundStatement(valuesOf(ghostTerms, "", ghostRange(from, fromInclusive, to, bindings)), bindings);
+    }
+
+    /** The projected values of the ghost rows whose key matches a row of the original in the range. */
+    public BoundStatement valuesOfGhostJoined(KeyTuple from, boolean fromInclusive, KeyTuple to, List<String> ghostTerms) {
+        List<Binding> bindings = new ArrayList<>();
+        return new BoundStatement(valuesOf(ghostTerms, "", ghostJoined(from, fromInclusive, to, bindings)), bindings);
+    }
+
+    private String originalRange(KeyTuple from, KeyTuple to, List<Binding> bindings) {
+        return names.qualifiedOriginal() + " o" + keyIndexHint + " WHERE " + verifyRange(from, false, to, null, bindings);
+    }
+
+    private String ghostRange(KeyTuple from, boolean fromInclusive, KeyTuple to, List<Binding> bindings) {
+        return names.qualifiedGhost() + " g WHERE " + verifyRange(from, fromInclusive, to, "g.", bindings);
+    }
+
+    private String ghostJoined(KeyTuple from, boolean fromInclusive, KeyTuple to, List<Binding> bindings) {
         String where = verifyRange(from, fromInclusive, to, null, bindings);
-        return new BoundStatement(checksumOf(ghostRow, names.qualifiedOriginal() + " o" + keyIndexHint
-                + " STRAIGHT_JOIN " + names.qualifiedGhost() + " g ON " + ghostJoinCondition("g.") + " WHERE " + where), bindings);
+        return names.qualifiedOriginal() + " o" + keyIndexHint + " STRAIGHT_JOIN " + names.qualifiedGhost() + " g ON "
+                + ghostJoinCondition("g.") + " WHERE " + where;
+    }
+
+    private static String valuesOf(List<String> terms, String moreColumns, String from) {
+        // BINARY keeps the bytes the connection's character set would otherwise convert; with nothing to compare, rows
+        // are still counted.
+        return "SELECT " + (terms.isEmpty() ? "1" : terms.stream().map(t -> "CAST(" + t + " AS BINARY)")
+                .collect(Collectors.joining(", "))) + moreColumns + " FROM " + from;
     }
 
     /**

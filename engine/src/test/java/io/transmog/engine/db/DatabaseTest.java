@@ -44,7 +44,8 @@ class DatabaseTest {
         .containsEntry("zeroDateTimeBehavior", "EXCEPTION")
         .containsEntry("tinyInt1isBit", "false")
         .containsEntry("yearIsDateType", "false")
-        .containsEntry("jdbcCompliantTruncation", "false");
+        .containsEntry("jdbcCompliantTruncation", "false")
+        .containsEntry("netTimeoutForStreamingResults", "0");
   }
 
   @Test

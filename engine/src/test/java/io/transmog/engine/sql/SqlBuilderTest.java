@@ -296,6 +296,21 @@ class SqlBuilderTest {
   }
 
   @Test
+  void whereTransmogHashesTheRowsTheServerSendsTheirBytes() {
+    SqlBuilder sql = new SqlBuilder(singleKeyPlan(), MYSQL);
+    assertThat(sql.server()).isEqualTo(MYSQL);
+    assertThat(sql.valuesOfOriginalChunk(null, 500, List.of("o.`v`", "o.`w`+0")).sql())
+        .startsWith("SELECT CAST(o.`v` AS BINARY), CAST(o.`w`+0 AS BINARY), `id` FROM ")
+        .doesNotContain("SHA2(").doesNotContain("CRC32(")
+        .as("the chunk and one row more, in key order, to tell whether another chunk follows")
+        .endsWith(" WHERE TRUE ORDER BY `id` LIMIT 501");
+    assertThat(sql.valuesOfOriginalChunk(null, 500, List.of()).sql()).as("nothing to compare: rows are still counted")
+        .startsWith("SELECT 1, `id` FROM ");
+    assertThat(sql.valuesOfGhostRange(new KeyTuple(List.of(500L)), false, null, List.of("g.`v`")).sql())
+        .isEqualTo("SELECT CAST(g.`v` AS BINARY) FROM `db`.`_t_gho` g WHERE (g.`id` > ?)");
+  }
+
+  @Test
   void threeColumnKeyExpandsEveryPrefix() {
     ColumnInfo a = new ColumnInfo("a", 0, "int", "int", null, null, false, false);
     ColumnInfo b = new ColumnInfo("b", 1, "int", "int", null, null, false, false);
