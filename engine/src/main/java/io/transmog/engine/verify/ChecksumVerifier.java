@@ -309,23 +309,23 @@ public final class ChecksumVerifier {
 
     /** The ghost's side of a chunk, read on {@code reader}. */
     private CompletableFuture<Fingerprint> readGhost(Executor reader, Connection ghostSnapshot, KeyRange range) {
-        BoundStatement query;
-        if (summing == Summing.BY_SERVER) {
-            query = keyOrderDifference == null
-                    ? sql.checksumGhostRange(range.from(), false, range.to(), ghostRow)
-                    : sql.checksumGhostJoined(range.from(), false, range.to(), ghostRow);
-        } else {
-            query = keyOrderDifference == null
-                    ? sql.valuesOfGhostRange(range.from(), false, range.to(), ghostTerms)
-                    : sql.valuesOfGhostJoined(range.from(), false, range.to(), ghostTerms);
-        }
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return summing == Summing.BY_SERVER ? summedByServer(ghostSnapshot, query) : hashedHere(ghostSnapshot, query);
+                return readGhost(ghostSnapshot, range);
             } catch (SQLException e) {
                 throw new CompletionException(e);
             }
         }, reader);
+    }
+
+    private Fingerprint readGhost(Connection ghostSnapshot, KeyRange range) throws SQLException {
+        boolean joined = keyOrderDifference != null;
+        if (summing == Summing.BY_SERVER) {
+            return summedByServer(ghostSnapshot, joined ? sql.checksumGhostJoined(range.from(), false, range.to(), ghostRow)
+                    : sql.checksumGhostRange(range.from(), false, range.to(), ghostRow));
+        }
+        return hashedHere(ghostSnapshot, joined ? sql.valuesOfGhostJoined(range.from(), false, range.to(), ghostTerms)
+                : sql.valuesOfGhostRange(range.from(), false, range.to(), ghostTerms));
     }
 
     /** Compares a chunk once its ghost side is read; returns the ghost's rows in it. */
@@ -438,7 +438,7 @@ public final class ChecksumVerifier {
                 while (rs.next()) {
                     if (++row > chunkSize) {
                         // A row past the chunk: another chunk follows, which starts after this one's last key.
-                        return new OriginalChunk(Fingerprint.of(hashes), end);
+                        return new OriginalChunk(hashes.fingerprint(), end);
                     }
                     hashRow(rs, hashes);
                     if (row == chunkSize) {
@@ -447,7 +447,7 @@ public final class ChecksumVerifier {
                 }
             }
         }
-        return new OriginalChunk(Fingerprint.of(hashes), null);
+        return new OriginalChunk(hashes.fingerprint(), null);
     }
 
     private static Fingerprint summedByServer(Connection snapshot, BoundStatement bound) throws SQLException {
@@ -468,7 +468,7 @@ public final class ChecksumVerifier {
                 }
             }
         }
-        return Fingerprint.of(hashes);
+        return hashes.fingerprint();
     }
 
     /**
@@ -486,17 +486,6 @@ public final class ChecksumVerifier {
             hashes.value(rs.getBytes(i));
         }
         hashes.endRow();
-    }
-
-    /**
-     * A chunk's rows summed up, by the server (count, XOR and sum of squares of CRC32s) or by transmog (count and XOR
-     * of 64-bit hashes, no sum): equal rows, equal fingerprints; both sides of a chunk are summed up the same way.
-     */
-    private record Fingerprint(long rows, long xor, BigInteger sumOfSquares) {
-        static Fingerprint of(RowHashes hashes) {
-            RowHashes.Fingerprint hashed = hashes.fingerprint();
-            return new Fingerprint(hashed.rows(), hashed.hash(), BigInteger.ZERO);
-        }
     }
 
     private static long count(Connection connection, String query) throws SQLException {

@@ -1,5 +1,6 @@
 package io.transmog.engine.verify;
 
+import java.math.BigInteger;
 import java.util.zip.CRC32;
 import java.util.zip.CRC32C;
 
@@ -79,7 +80,7 @@ final class RowHashes {
     }
 
     Fingerprint fingerprint() {
-        return new Fingerprint(rows, xor);
+        return new Fingerprint(rows, xor, BigInteger.ZERO);
     }
 
     /** MurmurHash3's fmix64: every input bit flips each output bit with probability about one half. */
@@ -90,9 +91,5 @@ final class RowHashes {
         k *= 0xc4ceb9fe1a85ec53L;
         k ^= k >>> 33;
         return k;
-    }
-
-    /** Equal for equal sets of rows; see the class comment for different ones. */
-    record Fingerprint(long rows, long hash) {
     }
 }

@@ -12,11 +12,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class RowHashesTest {
 
-    private static RowHashes.Fingerprint of(List<List<String>> rows) {
+    private static Fingerprint of(List<List<String>> rows) {
         return of(new RowHashes(), rows);
     }
 
-    private static RowHashes.Fingerprint of(RowHashes hashes, List<List<String>> rows) {
+    private static Fingerprint of(RowHashes hashes, List<List<String>> rows) {
         for (List<String> row : rows) {
             row.forEach(value -> hashes.value(value == null ? null : value.getBytes(StandardCharsets.UTF_8)));
             hashes.endRow();
@@ -67,7 +67,7 @@ class RowHashesTest {
             rows.add(row);
         }
         rows.add(row("y".repeat(70_000), "z", "w".repeat(20_000)));
-        RowHashes.Fingerprint usual = of(rows);
+        Fingerprint usual = of(rows);
         // Buffers smaller than most values, than a length prefix, and larger than any row.
         for (int size : new int[]{1, 4, 5, 13, 64, 1 << 20}) {
             assertThat(of(new RowHashes(size), rows)).as("buffer of %d bytes", size).isEqualTo(usual);
@@ -77,7 +77,7 @@ class RowHashesTest {
     @Test
     void oneChangedByteInAValueLargerThanTheBufferChangesIt() {
         String large = "v".repeat(50_000);
-        RowHashes.Fingerprint original = of(List.of(row("1", large)));
+        Fingerprint original = of(List.of(row("1", large)));
         for (int at : new int[]{0, 16_000, 49_999}) {
             String changed = large.substring(0, at) + "w" + large.substring(at + 1);
             assertThat(of(List.of(row("1", changed)))).as("byte %d changed", at).isNotEqualTo(original);
