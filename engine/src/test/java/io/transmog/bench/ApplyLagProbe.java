@@ -7,7 +7,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -24,9 +23,7 @@ final class ApplyLagProbe implements AutoCloseable {
     private static final int NO_SUCH_TABLE = 1146;
 
     private final Latencies samples = new Latencies();
-    /** When each of the probe's statements was sent, so that they can be told from transmog's. */
-    private long[] statementTimes = new long[1024];
-    private int statementCount;
+    private final SentStatements sent = new SentStatements();
     private final Thread thread;
     private volatile boolean running = true;
     private volatile String failure;
@@ -48,7 +45,7 @@ final class ApplyLagProbe implements AutoCloseable {
                 long started = System.nanoTime();
                 String token = "apply-lag-probe-" + n;
                 change.setString(1, token);
-                sent();
+                sent.sent();
                 change.executeUpdate();
                 long changed = System.nanoTime();
                 long seen = awaitInGhost(read, token, changed);
@@ -70,7 +67,7 @@ final class ApplyLagProbe implements AutoCloseable {
     /** When the ghost showed the token (System.nanoTime()), or 0 when there is no ghost table to look in. */
     private long awaitInGhost(PreparedStatement read, String token, long since) throws SQLException, InterruptedException {
         while (running && System.nanoTime() - since < GIVE_UP_NANOS) {
-            sent();
+            sent.sent();
             try (ResultSet rs = read.executeQuery()) {
                 if (rs.next() && token.equals(rs.getString(1))) {
                     return System.nanoTime();
@@ -86,22 +83,9 @@ final class ApplyLagProbe implements AutoCloseable {
         return 0;
     }
 
-    private void sent() {
-        if (statementCount == statementTimes.length) {
-            statementTimes = Arrays.copyOf(statementTimes, statementCount * 2);
-        }
-        statementTimes[statementCount++] = System.nanoTime();
-    }
-
     /** The probe's statements sent in {@code [from, to)}; only after {@link #close()}. */
     long statementsBetween(long from, long to) {
-        long n = 0;
-        for (int i = 0; i < statementCount; i++) {
-            if (statementTimes[i] >= from && statementTimes[i] < to) {
-                n++;
-            }
-        }
-        return n;
+        return sent.between(from, to);
     }
 
     /** Lags of the changes made in {@code [from, to)}; only after {@link #close()}. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -52,6 +53,9 @@ public final class Bench {
     /** Rows of the cut-over series' table: enough for the writers to hit existing rows, few enough to copy in a blink. */
     private static final long CUT_OVER_TABLE_ROWS = 20_000;
     private static final long STALL_TARGET_MILLIS = 200;
+    /** A run starts once the checkpoint age is at most this share of its limit, or after {@link #SETTLE_GIVE_UP_NANOS}. */
+    private static final double SETTLED_AGE = 0.05;
+    private static final long SETTLE_GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(120);
 
     private final MariaDbServer server;
     private final long rows;
@@ -65,6 +69,7 @@ public final class Bench {
     private final List<String> copyWindows = new ArrayList<>();
     private final List<String> phaseBreakdowns = new ArrayList<>();
     private final List<String> rowLockWaits = new ArrayList<>();
+    private final List<String> redoPressure = new ArrayList<>();
     /** The cut-over series' line for the report; null until it ran. */
     private String cutOverSeries;
     /** The slowest write the cut-over series' writers saw in any of its cut-overs, in ms. */
@@ -221,23 +226,53 @@ public final class Bench {
         }
     }
 
-    private void prepare(String table) {
+    private void prepare(String table) throws InterruptedException {
         long started = System.nanoTime();
         server.execute(DATABASE, "CREATE TABLE " + table + " LIKE src", "INSERT INTO " + table + " SELECT * FROM src ORDER BY id",
                 "ANALYZE TABLE " + table);
         // Warm the buffer pool the same way before every run.
         server.queryString(DATABASE, "SELECT COUNT(*) + SUM(k) FROM " + table + " FORCE INDEX (PRIMARY)");
         say("copied src to %s in %.1f s", table, (System.nanoTime() - started) / 1e9);
+        settle();
+    }
+
+    /**
+     * Lets InnoDB flush what the runs before and the table's copy just wrote, so that every run starts with its
+     * checkpoint age low: left alone, at innodb_io_capacity=200 it falls by a few MB a second, and each run inherited
+     * the redo of the ones before (a 50,000-row bench climbed from 9 to 43 % of the limit, run by run), the last runs
+     * (transmog's under load) the most. Asks for every dirty page to be flushed, waits, then restores the settings.
+     */
+    private void settle() throws InterruptedException {
+        long started = System.nanoTime();
+        String pct = server.queryString(null, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct");
+        String lwm = server.queryString(null, "SELECT @@GLOBAL.innodb_max_dirty_pages_pct_lwm");
+        long limit = RedoProbe.limitBytes(server);
+        String ageQuery = RedoProbe.ageQuery(server);
+        long age;
+        server.execute(null, "SET GLOBAL innodb_max_dirty_pages_pct_lwm = 0.001", "SET GLOBAL innodb_max_dirty_pages_pct = 0.001");
+        try {
+            while ((age = server.queryLong(null, ageQuery)) > SETTLED_AGE * limit
+                    && System.nanoTime() - started < SETTLE_GIVE_UP_NANOS) {
+                TimeUnit.MILLISECONDS.sleep(200);
+            }
+        } finally {
+            server.execute(null, "SET GLOBAL innodb_max_dirty_pages_pct = " + pct, "SET GLOBAL innodb_max_dirty_pages_pct_lwm = " + lwm);
+        }
+        say("settled in %.1f s: checkpoint age %,.0f MiB of %,.0f", (System.nanoTime() - started) / 1e9, age / 1048576.0,
+                limit / 1048576.0);
     }
 
     /** Runs the statements on one connection, under {@code load} (stopped here) unless it is null. */
-    private Row measureStatements(String name, Load load, String... statements) throws IOException {
+    private Row measureStatements(String name, Load load, String... statements) throws IOException, SQLException {
         say("%s ...", name);
         double cpuBefore = serverCpuSeconds();
         RowLocks locksBefore = rowLocks();
+        RedoProbe redo = new RedoProbe(server);
         long started = System.nanoTime();
         server.execute(DATABASE, statements);
         long ended = System.nanoTime();
+        redo.close();
+        recordRedoPressure(name, redo, started, ended);
         double seconds = (ended - started) / 1e9;
         double cpu = serverCpuSeconds() - cpuBefore;
         RowLocks locks = rowLocks().since(locksBefore);
@@ -273,10 +308,12 @@ public final class Bench {
         PacedWrites writes = load == null ? null : load.writes();
         double cpuBefore = serverCpuSeconds();
         RowLocks locksBefore = rowLocks();
+        RedoProbe redo = new RedoProbe(server);
         MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, ALTER,
                 transmogArguments, workDir, processCpu);
         double cpu = serverCpuSeconds() - cpuBefore;
         RowLocks locks = rowLocks().since(locksBefore);
+        redo.close();
         if (probe != null) {
             probe.close();
         }
@@ -301,7 +338,8 @@ public final class Bench {
         say("  %.2f s, server CPU %.1f s (%.1f s net of the writers' own), transmog CPU %.1f s, RSS %.0f MiB, heap %.0f MiB,"
                 + " cut-over stall %d ms (transmog's figure)", row.seconds(), cpu, row.netServerCpu(), row.toolCpu(),
                 row.rssMib(), row.heapMib(), row.reportedStallMillis());
-        phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond, writes, probe));
+        phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond, writes, probe, redo));
+        recordRedoPressure(name, redo, run.startedNanos(), end);
         say("  phases: %s", phaseBreakdowns.get(phaseBreakdowns.size() - 1));
         if (writes != null) {
             say("  apply lag %s", lag.describe());
@@ -340,6 +378,7 @@ public final class Bench {
         say("%s ...", name);
         server.execute(DATABASE, "CREATE TABLE " + table + " LIKE src",
                 "INSERT INTO " + table + " SELECT * FROM src WHERE id <= " + tableRows, "ANALYZE TABLE " + table);
+        settle();
         Load load = startLoad(table, LOADS[0], tableRows);
         List<MigrationProcess.Result> runs = new ArrayList<>();
         try {
@@ -388,7 +427,8 @@ public final class Bench {
      * the counter's own reads. The first stretch, before any status line, is the JVM's start; AwaitingCutOver holds the
      * checksum pass; Succeeded is the process's exit after its last status line.
      */
-    private static String phases(MigrationProcess.Result run, double loadCpuPerSecond, PacedWrites writes, ApplyLagProbe probe) {
+    private static String phases(MigrationProcess.Result run, double loadCpuPerSecond, PacedWrites writes, ApplyLagProbe probe,
+                                 RedoProbe redo) {
         List<String> names = new ArrayList<>(List.of("start"));
         List<MigrationProcess.Mark> marks = new ArrayList<>(List.of(run.start()));
         run.phaseStarts().forEach((phase, mark) -> {
@@ -406,7 +446,8 @@ public final class Bench {
             // Writes are counted by when they were due, which may be a little before they were sent: near zero, the
             // same clamp.
             long others = 1 + (writes == null ? 0 : writes.between(from.nanos(), to.nanos()).count())
-                    + (probe == null ? 0 : probe.statementsBetween(from.nanos(), to.nanos()));
+                    + (probe == null ? 0 : probe.statementsBetween(from.nanos(), to.nanos()))
+                    + redo.statementsBetween(from.nanos(), to.nanos());
             parts.add(String.format(Locale.ROOT, "%s %.2f s (CPU s: server %.1f, transmog %.1f; %,d statements)", names.get(i),
                     seconds, server, to.toolCpu() - from.toolCpu(), Math.max(0, to.statements() - from.statements() - others)));
         }
@@ -544,6 +585,7 @@ public final class Bench {
         copyWindows.forEach(window -> out.add("Copy, " + window + "."));
         cutOverWindows.forEach(window -> out.add("Cut-over window, " + window + "."));
         rowLockWaits.forEach(waits -> out.add("Row lock waits, " + waits + "."));
+        redoPressure.forEach(redo -> out.add("Redo, " + redo + "."));
         if (cutOverSeries != null) {
             out.add("Cut-overs, " + cutOverSeries + ".");
         }
@@ -593,6 +635,11 @@ public final class Bench {
         rowLockWaits.add(String.format(Locale.ROOT, "%s: %s during the run; the writers alone before it %s", name,
                 locks.describe(seconds), load.baselineLocks().describe(load.baselineSeconds())));
         say("  row lock waits: %s", rowLockWaits.get(rowLockWaits.size() - 1));
+    }
+
+    private void recordRedoPressure(String name, RedoProbe redo, long from, long to) {
+        redoPressure.add(name + ": " + redo.describe(from, to));
+        say("  redo: %s", redoPressure.get(redoPressure.size() - 1));
     }
 
     private RowLocks rowLocks() {
