@@ -272,7 +272,7 @@ public final class Bench {
         server.execute(DATABASE, statements);
         long ended = System.nanoTime();
         redo.close();
-        recordRedoPressure(name, redo, started, ended);
+        recordRedoPressure(name, redo, (ended - started) / 1e9);
         double seconds = (ended - started) / 1e9;
         double cpu = serverCpuSeconds() - cpuBefore;
         RowLocks locks = rowLocks().since(locksBefore);
@@ -339,7 +339,7 @@ public final class Bench {
                 + " cut-over stall %d ms (transmog's figure)", row.seconds(), cpu, row.netServerCpu(), row.toolCpu(),
                 row.rssMib(), row.heapMib(), row.reportedStallMillis());
         phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond, writes, probe, redo));
-        recordRedoPressure(name, redo, run.startedNanos(), end);
+        recordRedoPressure(name, redo, run.elapsedSeconds());
         say("  phases: %s", phaseBreakdowns.get(phaseBreakdowns.size() - 1));
         if (writes != null) {
             say("  apply lag %s", lag.describe());
@@ -637,8 +637,8 @@ public final class Bench {
         say("  row lock waits: %s", rowLockWaits.get(rowLockWaits.size() - 1));
     }
 
-    private void recordRedoPressure(String name, RedoProbe redo, long from, long to) {
-        redoPressure.add(name + ": " + redo.describe(from, to));
+    private void recordRedoPressure(String name, RedoProbe redo, double runSeconds) {
+        redoPressure.add(name + ": " + redo.describe(runSeconds));
         say("  redo: %s", redoPressure.get(redoPressure.size() - 1));
     }
 

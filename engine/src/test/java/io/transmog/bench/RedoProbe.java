@@ -6,7 +6,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Arrays;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -28,9 +27,11 @@ final class RedoProbe implements AutoCloseable {
     private final long limitBytes;
     private final SentStatements sent = new SentStatements();
     private final Thread thread;
-    private long[] times = new long[1024];
-    private long[] ages = new long[1024];
-    private int count;
+    // Written by the probe's thread only, read after close() joined it. The bench opens a probe right before a run and
+    // closes it right after, so its whole life is the run's.
+    private long peakBytes;
+    private int samples;
+    private int nearLimitSamples;
     private volatile boolean running = true;
     private volatile String failure;
 
@@ -67,7 +68,7 @@ final class RedoProbe implements AutoCloseable {
                 sent.sent();
                 try (ResultSet rs = age.executeQuery()) {
                     rs.next();
-                    add(System.nanoTime(), rs.getLong(1));
+                    add(rs.getLong(1));
                 }
                 next += PERIOD_NANOS;
                 long wait = next - System.nanoTime();
@@ -82,14 +83,12 @@ final class RedoProbe implements AutoCloseable {
         }
     }
 
-    private void add(long time, long age) {
-        if (count == times.length) {
-            times = Arrays.copyOf(times, count * 2);
-            ages = Arrays.copyOf(ages, count * 2);
+    private void add(long ageBytes) {
+        samples++;
+        peakBytes = Math.max(peakBytes, ageBytes);
+        if (ageBytes >= NEAR_LIMIT * limitBytes) {
+            nearLimitSamples++;
         }
-        times[count] = time;
-        ages[count] = age;
-        count++;
     }
 
     /** The probe's statements sent in {@code [from, to)}; only after {@link #close()}. */
@@ -101,28 +100,16 @@ final class RedoProbe implements AutoCloseable {
      * E.g. "checkpoint age at most 410 of 414 MiB (99 %), at 90 % or more in 3.2 s of the run's 10.6 s"; only after
      * {@link #close()}.
      */
-    String describe(long from, long to) {
+    String describe(double runSeconds) {
         if (failure != null) {
             return "not sampled: " + failure;
         }
-        long peak = 0;
-        int samples = 0;
-        int nearLimit = 0;
-        for (int i = 0; i < count; i++) {
-            if (times[i] >= from && times[i] < to) {
-                samples++;
-                peak = Math.max(peak, ages[i]);
-                if (ages[i] >= NEAR_LIMIT * limitBytes) {
-                    nearLimit++;
-                }
-            }
-        }
         if (samples == 0) {
-            return "no sample (the run was shorter than " + TimeUnit.NANOSECONDS.toMillis(PERIOD_NANOS) + " ms)";
+            return "no sample";
         }
         return String.format(Locale.ROOT, "checkpoint age at most %,.0f of %,.0f MiB (%.0f %%), at %.0f %% or more in %.1f s"
-                        + " of the run's %.1f s", peak / 1048576.0, limitBytes / 1048576.0, 100.0 * peak / limitBytes,
-                100 * NEAR_LIMIT, nearLimit * PERIOD_NANOS / 1e9, (to - from) / 1e9);
+                        + " of the run's %.1f s", peakBytes / 1048576.0, limitBytes / 1048576.0, 100.0 * peakBytes / limitBytes,
+                100 * NEAR_LIMIT, nearLimitSamples * PERIOD_NANOS / 1e9, runSeconds);
     }
 
     @Override
