@@ -449,7 +449,7 @@ public final class Migrator {
             status.phase(Phase.Copying, "copying rows and applying changes");
             copyStreams.interrupted();
             while (!copier.isDone()) {
-                if (!mayWrite(Phase.Copying)) {
+                if (!mayWrite(Phase.Copying, copier::finishChunksUnderWay)) {
                     copyStreams.interrupted();
                     continue;
                 }
@@ -801,8 +801,19 @@ public final class Migrator {
 
         /** Checks abort conditions, then throttling; false (after a short wait) when writing must wait. */
         private boolean mayWrite(Phase runningPhase) throws Exception {
+            return mayWrite(runningPhase, () -> 0L);
+        }
+
+        /**
+         * As {@link #mayWrite(Phase)}, running {@code beforeHold} first when writing must wait: the copy lets its chunks
+         * under way commit there, so that a pause, once reported, writes nothing more to the ghost.
+         */
+        private boolean mayWrite(Phase runningPhase, Retry.SqlWork<Long> beforeHold) throws Exception {
             checkAbort();
             Optional<String> reason = throttler.throttleReason();
+            if (reason.isPresent()) {
+                beforeHold.run();
+            }
             status.throttled(reason.orElse(null));
             if (reason.isEmpty()) {
                 if (status.phase() == Phase.Paused) {

@@ -203,11 +203,35 @@ public final class RowCopier implements AutoCloseable {
             }
         }
         startUpToStreams();
-        Copied committed = await(nextCommitted());
-        chunkSizer.copied(committed.plannedRows(), committed.rowsCovered(), committed.nanos());
-        if (keepBusy) {
-            startUpToStreams();
+        // None under way only when every chunk was planned and finishChunksUnderWay saw them commit.
+        if (running > 0) {
+            Copied committed = await(nextCommitted());
+            chunkSizer.copied(committed.plannedRows(), committed.rowsCovered(), committed.nanos());
+            if (keepBusy) {
+                startUpToStreams();
+            }
         }
+        long covered = countCommitted();
+        done = allPlanned && next == null && inFlight.isEmpty();
+        return covered;
+    }
+
+    /**
+     * Waits for every chunk under way to commit, starting none, and returns the rows counted by them: before the copy
+     * holds (paused, throttled), so that nothing more is written to the ghost once the hold is reported. Each chunk is
+     * one short transaction. It leaves {@link #isDone()} to the next {@link #copyNextChunk}: the copy's end (a
+     * checkpoint, which applies changes) must wait for the hold's end.
+     */
+    public long finishChunksUnderWay() throws SQLException {
+        while (running > 0) {
+            Copied committed = await(nextCommitted());
+            chunkSizer.copied(committed.plannedRows(), committed.rowsCovered(), committed.nanos());
+        }
+        return countCommitted();
+    }
+
+    /** Counts the chunks that committed with none before them under way; returns their rows. */
+    private long countCommitted() throws SQLException {
         long covered = 0;
         while (!inFlight.isEmpty() && inFlight.peekFirst().copied().isDone()) {
             Chunk oldest = inFlight.removeFirst();
@@ -216,7 +240,6 @@ public final class RowCopier implements AutoCloseable {
             rowsCopied += rows;
             covered += rows;
         }
-        done = allPlanned && next == null && inFlight.isEmpty();
         return covered;
     }
 

@@ -88,6 +88,27 @@ class RowCopierIT {
     }
 
     @Test
+    void aHoldFinishesTheChunksUnderWayAndCopyingGoesOnAfterIt() throws Exception {
+        try (Copy copy = new Copy("copier_hold", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null, 2)) {
+            RowCopier copier = copy.copier;
+            String count = "SELECT COUNT(*) FROM " + copy.plan.names().qualifiedGhost();
+            long counted = copier.copyNextChunk(true); // two chunks started, one awaited, one more started
+            counted += copier.finishChunksUnderWay();
+            assertThat(counted).as("rows counted by the call and the hold").isEqualTo(300);
+            assertThat(copier.rowsCopied()).as("every row written is counted: nothing is left to commit")
+                    .isEqualTo(SERVER.queryLong(copy.plan.names().database(), count)).isEqualTo(300);
+            assertThat(copier.finishChunksUnderWay()).as("none under way").isZero();
+
+            // Holds between the calls: the last chunks often commit inside one, and the next call then ends the copy.
+            while (!copier.isDone()) {
+                copier.copyNextChunk(true);
+                copier.finishChunksUnderWay();
+            }
+            assertThat(copier.rowsCopied()).isEqualTo(SERVER.queryLong(copy.plan.names().database(), count)).isEqualTo(1000);
+        }
+    }
+
+    @Test
     void aResumedCopyLeavesNothingToItself() throws Exception {
         // The run before may have re-synced any key into the ghost, and the copy's INSERT IGNORE would keep that row.
         try (Copy copy = new Copy("copier_resumed", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", key(100))) {
