@@ -105,7 +105,7 @@ final class RedoProbe implements AutoCloseable {
             return "not sampled: " + failure;
         }
         if (samples == 0) {
-            return "no sample";
+            return "no sample (the run was shorter than " + TimeUnit.NANOSECONDS.toMillis(PERIOD_NANOS) + " ms)";
         }
         return String.format(Locale.ROOT, "checkpoint age at most %,.0f of %,.0f MiB (%.0f %%), at %.0f %% or more in %.1f s"
                         + " of the run's %.1f s", peakBytes / 1048576.0, limitBytes / 1048576.0, 100.0 * peakBytes / limitBytes,

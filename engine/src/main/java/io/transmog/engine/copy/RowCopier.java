@@ -205,8 +205,7 @@ public final class RowCopier implements AutoCloseable {
         startUpToStreams();
         // None under way only when every chunk was planned and finishChunksUnderWay saw them commit.
         if (running > 0) {
-            Copied committed = await(nextCommitted());
-            chunkSizer.copied(committed.plannedRows(), committed.rowsCovered(), committed.nanos());
+            awaitOneCommit();
             if (keepBusy) {
                 startUpToStreams();
             }
@@ -224,10 +223,15 @@ public final class RowCopier implements AutoCloseable {
      */
     public long finishChunksUnderWay() throws SQLException {
         while (running > 0) {
-            Copied committed = await(nextCommitted());
-            chunkSizer.copied(committed.plannedRows(), committed.rowsCovered(), committed.nanos());
+            awaitOneCommit();
         }
         return countCommitted();
+    }
+
+    /** Waits for whichever chunk under way commits first and tells the sizer how long it took. */
+    private void awaitOneCommit() throws SQLException {
+        Copied committed = await(nextCommitted());
+        chunkSizer.copied(committed.plannedRows(), committed.rowsCovered(), committed.nanos());
     }
 
     /** Counts the chunks that committed with none before them under way; returns their rows. */

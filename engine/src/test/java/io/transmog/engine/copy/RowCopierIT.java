@@ -88,22 +88,35 @@ class RowCopierIT {
     }
 
     @Test
-    void aHoldFinishesTheChunksUnderWayAndCopyingGoesOnAfterIt() throws Exception {
-        try (Copy copy = new Copy("copier_hold", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null, 2)) {
+    void aHoldFinishesTheChunksUnderWayAndLeavesTheCopysEndToTheNextCall() throws Exception {
+        try (Copy copy = new Copy("copier_hold", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null, 2);
+             Connection writer = copy.db.connect()) {
+            writer.setAutoCommit(false);
+            // The last chunk's share lock waits for this row until the writer commits.
+            Database.execute(writer, "UPDATE " + copy.plan.names().qualifiedOriginal() + " SET v = -v WHERE id = 1000");
             RowCopier copier = copy.copier;
             String count = "SELECT COUNT(*) FROM " + copy.plan.names().qualifiedGhost();
-            long counted = copier.copyNextChunk(true); // two chunks started, one awaited, one more started
+            long counted = copier.copyNextChunk(false); // two chunks started, one awaited
             counted += copier.finishChunksUnderWay();
-            assertThat(counted).as("rows counted by the call and the hold").isEqualTo(300);
+            assertThat(counted).as("rows counted by the call and the hold").isEqualTo(200);
             assertThat(copier.rowsCopied()).as("every row written is counted: nothing is left to commit")
-                    .isEqualTo(SERVER.queryLong(copy.plan.names().database(), count)).isEqualTo(300);
+                    .isEqualTo(SERVER.queryLong(copy.plan.names().database(), count)).isEqualTo(200);
             assertThat(copier.finishChunksUnderWay()).as("none under way").isZero();
 
-            // Holds between the calls: the last chunks often commit inside one, and the next call then ends the copy.
-            while (!copier.isDone()) {
-                copier.copyNextChunk(true);
+            for (int pair = 2; pair <= 4; pair++) {
+                copier.copyNextChunk(false);
                 copier.finishChunksUnderWay();
             }
+            assertThat(copier.rowsCopied()).isEqualTo(SERVER.queryLong(copy.plan.names().database(), count)).isEqualTo(800);
+            copier.copyNextChunk(false); // the last two chunks started: (800, 900] commits, the last waits for the writer
+            assertThat(copier.rowsCopied()).isEqualTo(900);
+            assertThat(copier.isDone()).isFalse();
+
+            writer.commit();
+            assertThat(copier.finishChunksUnderWay()).as("the last chunk, committed inside the hold").isEqualTo(100);
+            assertThat(copier.isDone()).as("the copy's end waits for the next call, after the hold").isFalse();
+            assertThat(copier.copyNextChunk(false)).as("nothing left to start or await").isZero();
+            assertThat(copier.isDone()).isTrue();
             assertThat(copier.rowsCopied()).isEqualTo(SERVER.queryLong(copy.plan.names().database(), count)).isEqualTo(1000);
         }
     }
