@@ -105,8 +105,9 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                 // The informer may lag behind a Job created moments ago: ask the API server before concluding.
                 job = JobState.of(getJob(migration, status.getJobName()));
             }
-            if (job.isFinished()) {
-                // The runner records its result just before it exits: read it from the API server, not the cache.
+            if (job.isFinished() || job.kind() == JobState.Kind.ABSENT) {
+                // The runner records its result just before it exits, and a finished Job may since have been
+                // deleted: read the result from the API server, not the cache, before deciding that there is none.
                 SchemaMigration fresh = client.resources(SchemaMigration.class)
                         .inNamespace(migration.getMetadata().getNamespace())
                         .withName(migration.getMetadata().getName()).get();
@@ -141,7 +142,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
                     false, status.getConditions(), runnerReported(migration), scheduling), now);
 
             boolean recordStart = result.createJob() && status.getJobName() == null;
-            OwnFields own = ownFields(migration, status, result, recordStart, now);
+            OwnFields own = ownFields(migration, status, result, job, recordStart, now);
 
             if (own.changes(status)) {
                 Optional<SchemaMigration> stored = statusWriter.apply(migration, own.status(), own.force());
@@ -238,7 +239,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
         StatusMapper.Result result = StatusMapper.map(new StatusMapper.Input(generation(migration),
                 status.getPhase(), status.getMessage(), status.getJobName(), status.getCompletedAt(), state, null,
                 true, status.getConditions(), runnerReported(migration), RunnerPodScheduling.none()), Instant.now());
-        OwnFields own = ownFields(migration, status, result, false, Instant.now());
+        OwnFields own = ownFields(migration, status, result, state, false, Instant.now());
         if (own.changes(status)) {
             statusWriter.apply(migration, own.status(), own.force());
         }
@@ -286,7 +287,7 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
 
     @SuppressWarnings("unchecked")
     static OwnFields ownFields(SchemaMigration migration, SchemaMigrationStatus stored, StatusMapper.Result result,
-            boolean recordStart, Instant now) {
+            JobState job, boolean recordStart, Instant now) {
         Set<String> operatorHolds = StatusApply.ownedStatusFields(migration, StatusApply.OPERATOR);
 
         SchemaMigrationStatus own = new SchemaMigrationStatus();
@@ -304,7 +305,12 @@ public class SchemaMigrationReconciler implements Reconciler<SchemaMigration>, C
             own.setCompletedAt(stored.getCompletedAt());
         }
 
-        boolean jobEnded = stored.getJobName() != null && !result.createJob();
+        // Only a Job that has ended (or vanished) can no longer be written for by its runner. While it runs, the copy
+        // decided on may predate the runner's first write: forcing from it would overwrite the runner's phase, even
+        // its final Succeeded, with the operator's Pending; unforced, the API server refuses it and the operator
+        // decides again on the fresh copy.
+        boolean jobEnded = stored.getJobName() != null && !result.createJob()
+                && (job.isFinished() || job.kind() == JobState.Kind.ABSENT);
         PhaseOwnership.Write write = PhaseOwnership.decide(result.operatorOwnsPhase(), jobEnded,
                 operatorHolds.contains("phase") || operatorHolds.contains("message"), runnerReported(migration));
         switch (write) {
