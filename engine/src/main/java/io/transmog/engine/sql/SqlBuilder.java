@@ -412,11 +412,13 @@ public final class SqlBuilder {
                 + ghostJoinCondition("g.") + " WHERE " + where;
     }
 
+    /**
+     * The terms as they are: read on a connection whose results the server sends unconverted (ChecksumVerifier sets
+     * that), each arrives as the bytes a CAST(... AS BINARY) of it gives (a double as the digits that read back as it),
+     * without the CAST's server work. With nothing to compare, rows are still counted.
+     */
     private static String valuesOf(List<String> terms, String moreColumns, String from) {
-        // BINARY keeps the bytes the connection's character set would otherwise convert; with nothing to compare, rows
-        // are still counted.
-        return "SELECT " + (terms.isEmpty() ? "1" : terms.stream().map(t -> "CAST(" + t + " AS BINARY)")
-                .collect(Collectors.joining(", "))) + moreColumns + " FROM " + from;
+        return "SELECT " + (terms.isEmpty() ? "1" : String.join(", ", terms)) + moreColumns + " FROM " + from;
     }
 
     /**

@@ -147,14 +147,62 @@ public final class ChecksumVerifier {
      * e.g. while the applier works off a backlog the pass's reads let grow on a busy server.
      */
     public List<KeyRange> mismatches(Connection snapshot, Connection ghostSnapshot, Pacing pacing) throws SQLException {
-        if (ghostSnapshot == snapshot) {
-            return compareAll(snapshot, Runnable::run, ghostSnapshot, pacing);
+        try (ResultsAsStored onOriginal = ResultsAsStored.where(summing, snapshot);
+             ResultsAsStored onGhost = ResultsAsStored.where(summing, ghostSnapshot == snapshot ? null : ghostSnapshot)) {
+            if (ghostSnapshot == snapshot) {
+                return compareAll(snapshot, Runnable::run, ghostSnapshot, pacing);
+            }
+            ExecutorService ghostReader = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-verify-ghost"));
+            try {
+                return compareAll(snapshot, ghostReader, ghostSnapshot, pacing);
+            } finally {
+                ghostReader.shutdownNow();
+            }
         }
-        ExecutorService ghostReader = Executors.newSingleThreadExecutor(DaemonThreads.named("transmog-verify-ghost"));
-        try {
-            return compareAll(snapshot, ghostReader, ghostSnapshot, pacing);
-        } finally {
-            ghostReader.shutdownNow();
+    }
+
+    /**
+     * Where transmog hashes the rows, the values must reach it as the server holds them. In the text protocol the server
+     * sends each value as the string it renders for it, which is what {@code CAST(... AS BINARY)} gives, converted to
+     * {@code character_set_results}; set to binary, that converts nothing, so every string arrives as its stored bytes
+     * and no conversion can make two values alike. Casting each value instead cost the server 1.4–1.8 s of CPU to send
+     * a 1M-row sysbench table against 0.8–1.0 s (MySQL 9.7), for the same bytes, but for doubles: the text protocol
+     * writes the digits that read back as the double exactly, where MySQL's CAST wrote some with 16 that read back as
+     * a neighbour (ChecksumVerifierIT checks both). The session's setting is restored afterwards: the connections are
+     * the caller's.
+     */
+    private static final class ResultsAsStored implements AutoCloseable {
+        private final Connection connection;
+        private final String before;
+
+        private ResultsAsStored(Connection connection, String before) {
+            this.connection = connection;
+            this.before = before;
+        }
+
+        /** Null (nothing to restore) where the server sums up or there is no connection. */
+        static ResultsAsStored where(Summing summing, Connection connection) throws SQLException {
+            if (summing != Summing.BY_TRANSMOG || connection == null) {
+                return null;
+            }
+            String before;
+            try (Statement statement = connection.createStatement();
+                 ResultSet rs = statement.executeQuery("SELECT @@SESSION.character_set_results")) {
+                rs.next();
+                before = rs.getString(1);
+            }
+            try (Statement statement = connection.createStatement()) {
+                statement.execute("SET SESSION character_set_results = binary");
+            }
+            return new ResultsAsStored(connection, before);
+        }
+
+        @Override
+        public void close() throws SQLException {
+            try (PreparedStatement statement = connection.prepareStatement("SET SESSION character_set_results = ?")) {
+                statement.setString(1, before);
+                statement.execute();
+            }
         }
     }
 
@@ -168,8 +216,9 @@ public final class ChecksumVerifier {
      * Who sums a chunk up. The server, with one CRC32 a row: only one row per chunk and table travels, and transmog
      * hashes nothing. Or transmog, from the rows' bytes, which the server sends. What costs the server less differs:
      * summing up a 1M-row sysbench table cost MariaDB 10.11 0.70–0.73 s of CPU against 0.95–1.3 s for sending it, but
-     * MySQL 9.7 1.64–1.83 s against 1.15–1.23 s (its CONCAT_WS alone took 0.92–1.08 s). Sending the rows costs
-     * transmog about as much CPU again as the server, on the runner's node, not the database's.
+     * MySQL 9.7 1.64–1.83 s against 1.15–1.23 s (its CONCAT_WS alone took 0.92–1.08 s), and 0.8–1.0 s since the rows
+     * travel unconverted rather than cast ({@link ResultsAsStored}). Sending the rows costs transmog about as much CPU
+     * again as the server, on the runner's node, not the database's.
      */
     enum Summing {
         BY_SERVER, BY_TRANSMOG;
@@ -290,6 +339,15 @@ public final class ChecksumVerifier {
     /** Columns left out of the comparison, each with the reason. */
     public List<String> unverifiedColumns() {
         return Collections.unmodifiableList(unverified);
+    }
+
+    /** Each verified column's term on the original (alias o) and on the ghost (alias g), in the order compared. */
+    List<VerifyProjection.Projection> projections() {
+        List<VerifyProjection.Projection> projections = new ArrayList<>();
+        for (int i = 0; i < originalTerms.size(); i++) {
+            projections.add(new VerifyProjection.Projection(originalTerms.get(i), ghostTerms.get(i)));
+        }
+        return projections;
     }
 
     /** False when the chunking key changes in a way that leaves no way to match rows: nothing is compared. */
