@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import java.math.BigInteger;
 import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -63,10 +64,7 @@ class RowCopierIT {
     @Test
     void aChunkThatCommitsBeforeAnOlderOneIsCountedOnlyWithIt() throws Exception {
         try (Copy copy = new Copy("copier_out_of_order", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null, 2);
-             Connection writer = copy.db.connect()) {
-            writer.setAutoCommit(false);
-            // The first chunk's share lock waits for this row.
-            Database.execute(writer, "UPDATE " + copy.plan.names().qualifiedOriginal() + " SET v = -v WHERE id = 50");
+             Connection writer = copy.lockRow(50)) { // the first chunk's share lock waits for this row
             RowCopier copier = copy.copier;
             assertThat(copier.copyNextChunk(false)).as("rows counted when the second chunk committed first").isZero();
             assertThat(copier.copiedUpTo()).as("no checkpoint may claim the first chunk's range yet").isNull();
@@ -90,10 +88,7 @@ class RowCopierIT {
     @Test
     void aHoldFinishesTheChunksUnderWayAndLeavesTheCopysEndToTheNextCall() throws Exception {
         try (Copy copy = new Copy("copier_hold", "id INT NOT NULL PRIMARY KEY, v INT", "seq, seq", null, 2);
-             Connection writer = copy.db.connect()) {
-            writer.setAutoCommit(false);
-            // The last chunk's share lock waits for this row until the writer commits.
-            Database.execute(writer, "UPDATE " + copy.plan.names().qualifiedOriginal() + " SET v = -v WHERE id = 1000");
+             Connection writer = copy.lockRow(1000)) { // the last chunk's share lock waits until the writer commits
             RowCopier copier = copy.copier;
             String count = "SELECT COUNT(*) FROM " + copy.plan.names().qualifiedGhost();
             long counted = copier.copyNextChunk(false); // two chunks started, one awaited
@@ -216,6 +211,17 @@ class RowCopierIT {
             Database.execute(planner, SqlBuilder.alterTable(plan.names().qualifiedGhost(), ALTER));
             copier = new RowCopier(planner, db::connect, () -> streams, sizer, sql, plan.keyColumns(),
                     plan.ghostChunkKey().name(), resumeAfter != null, resumeAfter, false, 0);
+        }
+
+        /**
+         * A writer's connection whose open transaction has changed row {@code id} of t: a chunk that reads the row waits
+         * for its commit.
+         */
+        Connection lockRow(int id) throws SQLException {
+            Connection writer = db.connect();
+            writer.setAutoCommit(false);
+            Database.execute(writer, "UPDATE " + plan.names().qualifiedOriginal() + " SET v = -v WHERE id = " + id);
+            return writer;
         }
 
         @Override

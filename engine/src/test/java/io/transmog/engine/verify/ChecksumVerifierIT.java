@@ -439,6 +439,46 @@ class ChecksumVerifierIT {
         assertThat(fixture.mismatches(verifier)).hasSize(2);
     }
 
+    /**
+     * What the pass relies on for the bytes it hashes: while it reads, its connection converts no result; afterwards the
+     * caller's connection has its own setting back. Where the server sums up, the setting is left alone.
+     */
+    @ParameterizedTest
+    @EnumSource(ChecksumVerifier.Summing.class)
+    void whileTransmogHashesThePassReadsResultsUnconvertedAndRestoresTheSetting(ChecksumVerifier.Summing summing)
+            throws Exception {
+        Fixture fixture = corruptionFixture("range");
+        ChecksumVerifier verifier = new ChecksumVerifier(fixture.plan, fixture.sql, 1000, summing);
+        try (Connection snapshot = fixture.connect(); Connection ghostSnapshot = fixture.connect()) {
+            Database.execute(ghostSnapshot, "SET SESSION character_set_results = latin1");
+            Database.execute(snapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            Database.execute(ghostSnapshot, "START TRANSACTION WITH CONSISTENT SNAPSHOT");
+            List<String> duringThePass = new ArrayList<>();
+            // Before each chunk the original's side has closed its last read, so its connection can be asked.
+            assertThat(verifier.mismatches(snapshot, ghostSnapshot, () -> {
+                try {
+                    duringThePass.add(resultsCharset(snapshot));
+                } catch (SQLException e) {
+                    throw new IllegalStateException(e);
+                }
+            })).isEmpty();
+            assertThat(duringThePass).hasSize(10)
+                    .containsOnly(summing == ChecksumVerifier.Summing.BY_TRANSMOG ? "binary" : "utf8mb4");
+            assertThat(resultsCharset(snapshot)).as("the original's side afterwards").isEqualTo("utf8mb4");
+            assertThat(resultsCharset(ghostSnapshot)).as("the ghost's side afterwards").isEqualTo("latin1");
+            Database.execute(snapshot, "ROLLBACK");
+            Database.execute(ghostSnapshot, "ROLLBACK");
+        }
+    }
+
+    private static String resultsCharset(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
+             ResultSet rs = statement.executeQuery("SELECT @@SESSION.character_set_results")) {
+            rs.next();
+            return new String(rs.getBytes(1), StandardCharsets.US_ASCII);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(ChecksumVerifier.Summing.class)
     void aPassSendsAStatementOrTwoPerChunkAndSide(ChecksumVerifier.Summing summing) throws Exception {
