@@ -82,6 +82,11 @@ class CliProcessIT {
             int exit = cli.waitFor(300);
             assertThat(exit).as(cli.stderr()).isZero();
             assertThat(cli.stderr()).contains("checksum pass 1: 40 rows in 1 chunks compared");
+            // One line per event, the binlog client's included; the last line is the CLI's own summary.
+            List<String> lines = cli.stderr().lines().toList();
+            assertThat(lines.subList(0, lines.size() - 1)).as(cli.stderr())
+                    .allMatch(line -> line.matches("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}\\.\\d{3}(Z|[+-]\\d{2}:\\d{2}) (INFO|WARN|ERROR) .*"));
+            assertThat(lines.get(lines.size() - 1)).startsWith("Succeeded: ");
         }
         assertThat(server.queryLong(database, "SELECT COUNT(*) FROM t JOIN _t_del d USING (id) WHERE t.doc = d.doc"))
                 .isEqualTo(40L);

@@ -1,5 +1,6 @@
 package io.transmog.engine.cli;
 
+import org.slf4j.bridge.SLF4JBridgeHandler;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,6 +10,10 @@ import picocli.CommandLine.Command;
         subcommands = {MigrateCommand.class})
 public final class TransmogCli {
     public static void main(String[] args) {
+        // The binlog client logs through java.util.logging, whose console format takes two lines a record and ignores
+        // the levels simplelogger.properties sets: one format and one place for levels for every library.
+        SLF4JBridgeHandler.removeHandlersForRootLogger();
+        SLF4JBridgeHandler.install();
         System.exit(commandLine().execute(args));
     }
 
