@@ -70,6 +70,7 @@ public final class Bench {
     private final List<String> phaseBreakdowns = new ArrayList<>();
     private final List<String> rowLockWaits = new ArrayList<>();
     private final List<String> redoPressure = new ArrayList<>();
+    private final List<String> coreUse = new ArrayList<>();
     /** The cut-over series' line for the report; null until it ran. */
     private String cutOverSeries;
     /** The slowest write the cut-over series' writers saw in any of its cut-overs, in ms. */
@@ -309,8 +310,14 @@ public final class Bench {
         double cpuBefore = serverCpuSeconds();
         RowLocks locksBefore = rowLocks();
         RedoProbe redo = new RedoProbe(server);
+        double machineBefore = processCpu.machineBusySeconds();
+        double stealBefore = processCpu.machineStealSeconds();
+        double benchBefore = benchCpuSeconds();
         MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, ALTER,
                 transmogArguments, workDir, processCpu);
+        double machine = processCpu.machineBusySeconds() - machineBefore;
+        double steal = processCpu.machineStealSeconds() - stealBefore;
+        double bench = benchCpuSeconds() - benchBefore;
         double cpu = serverCpuSeconds() - cpuBefore;
         RowLocks locks = rowLocks().since(locksBefore);
         redo.close();
@@ -338,6 +345,7 @@ public final class Bench {
         say("  %.2f s, server CPU %.1f s (%.1f s net of the writers' own), transmog CPU %.1f s, RSS %.0f MiB, heap %.0f MiB,"
                 + " cut-over stall %d ms (transmog's figure)", row.seconds(), cpu, row.netServerCpu(), row.toolCpu(),
                 row.rssMib(), row.heapMib(), row.reportedStallMillis());
+        recordCoreUse(name, run, cpu, bench, machine, steal);
         phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond, writes, probe, redo));
         recordRedoPressure(name, redo, run.elapsedSeconds());
         say("  phases: %s", phaseBreakdowns.get(phaseBreakdowns.size() - 1));
@@ -586,6 +594,7 @@ public final class Bench {
         cutOverWindows.forEach(window -> out.add("Cut-over window, " + window + "."));
         rowLockWaits.forEach(waits -> out.add("Row lock waits, " + waits + "."));
         redoPressure.forEach(redo -> out.add("Redo, " + redo + "."));
+        coreUse.forEach(use -> out.add("Cores, " + use + "."));
         if (cutOverSeries != null) {
             out.add("Cut-overs, " + cutOverSeries + ".");
         }
@@ -637,6 +646,20 @@ public final class Bench {
         say("  row lock waits: %s", rowLockWaits.get(rowLockWaits.size() - 1));
     }
 
+    /**
+     * How much of the machine a transmog run had: on a machine the server, transmog and this process's writers share,
+     * a loaded run is slower than the idle one by what the others take, and this says how much that was.
+     */
+    private void recordCoreUse(String name, MigrationProcess.Result run, double serverCpu, double benchCpu, double machineCpu,
+                               double stealCpu) {
+        double seconds = run.elapsedSeconds();
+        coreUse.add(String.format(Locale.ROOT, "%s: %.2f of the %d cores busy over the run's %.1f s (%.1f CPU s, %.1f of them"
+                        + " taken by the hypervisor: server %.1f, transmog %.1f, the benchmark's writers and probes %.1f, the"
+                        + " rest %.1f)", name, machineCpu / seconds, Runtime.getRuntime().availableProcessors(), seconds,
+                machineCpu, stealCpu, serverCpu, run.cpuSeconds(), benchCpu, machineCpu - serverCpu - run.cpuSeconds() - benchCpu));
+        say("  cores: %s", coreUse.get(coreUse.size() - 1));
+    }
+
     private void recordRedoPressure(String name, RedoProbe redo, double runSeconds) {
         redoPressure.add(name + ": " + redo.describe(runSeconds));
         say("  redo: %s", redoPressure.get(redoPressure.size() - 1));
@@ -648,6 +671,11 @@ public final class Bench {
         String query = "SELECT VARIABLE_VALUE FROM " + table + " WHERE VARIABLE_NAME = '%s'";
         return new RowLocks(server.queryLong(null, String.format(query, "Innodb_row_lock_waits")),
                 server.queryLong(null, String.format(query, "Innodb_row_lock_time")));
+    }
+
+    /** User plus system CPU seconds of this process (the writers, the probes) so far. */
+    private double benchCpuSeconds() throws IOException {
+        return processCpu.seconds(ProcessHandle.current().pid());
     }
 
     /** User plus system CPU seconds of the server process so far. */

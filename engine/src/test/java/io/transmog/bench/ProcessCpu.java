@@ -20,6 +20,30 @@ final class ProcessCpu {
         return new ProcessCpu(out.matches("[0-9]+") ? Long.parseLong(out) : 100);
     }
 
+    /**
+     * CPU seconds the whole machine has been busy so far, all cores together (/proc/stat: user, nice, system, irq,
+     * softirq and steal time): over a run, against its wall time, how many of the cores were used. Steal (time a
+     * hypervisor gave another guest while this one had work) counts as busy: without it, the server's, transmog's and
+     * the benchmark's own CPU seconds added up to more than the machine's in a loaded run (10:23 entry).
+     */
+    double machineBusySeconds() throws IOException {
+        return machineSeconds(1, 2, 3, 6, 7, 8);
+    }
+
+    /** The part of {@link #machineBusySeconds()} a hypervisor took. */
+    double machineStealSeconds() throws IOException {
+        return machineSeconds(8);
+    }
+
+    private double machineSeconds(int... fields) throws IOException {
+        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).strip().split("\\s+");
+        long ticks = 0;
+        for (int field : fields) {
+            ticks += Long.parseLong(cpu[field]);
+        }
+        return ticks / (double) clockTicks;
+    }
+
     /** CPU seconds of {@code pid} so far; NaN once it has exited. */
     double seconds(long pid) throws IOException {
         String stat;
