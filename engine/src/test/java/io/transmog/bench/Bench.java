@@ -654,9 +654,9 @@ public final class Bench {
                                double stealCpu) {
         double seconds = run.elapsedSeconds();
         coreUse.add(String.format(Locale.ROOT, "%s: %.2f of the %d cores busy over the run's %.1f s (%.1f CPU s, %.1f of them"
-                        + " taken by the hypervisor: server %.1f, transmog %.1f, the benchmark's writers and probes %.1f, the"
-                        + " rest %.1f)", name, machineCpu / seconds, Runtime.getRuntime().availableProcessors(), seconds,
-                machineCpu, stealCpu, serverCpu, run.cpuSeconds(), benchCpu, machineCpu - serverCpu - run.cpuSeconds() - benchCpu));
+                        + " taken by the hypervisor; by process: server %.1f, transmog %.1f, the benchmark's writers and probes"
+                        + " %.1f)", name, machineCpu / seconds, Runtime.getRuntime().availableProcessors(), seconds, machineCpu,
+                stealCpu, serverCpu, run.cpuSeconds(), benchCpu));
         say("  cores: %s", coreUse.get(coreUse.size() - 1));
     }
 

@@ -23,8 +23,9 @@ final class ProcessCpu {
     /**
      * CPU seconds the whole machine has been busy so far, all cores together (/proc/stat: user, nice, system, irq,
      * softirq and steal time): over a run, against its wall time, how many of the cores were used. Steal (time a
-     * hypervisor gave another guest while this one had work) counts as busy: without it, the server's, transmog's and
-     * the benchmark's own CPU seconds added up to more than the machine's in a loaded run (10:23 entry).
+     * hypervisor gave another guest while this one had work) counts as busy; {@link #machineStealSeconds()} tells it
+     * apart. Ticks sampled per core, not each process's exact run time: the processes' own seconds can add up to a
+     * few percent more.
      */
     double machineBusySeconds() throws IOException {
         return machineSeconds(1, 2, 3, 6, 7, 8);
