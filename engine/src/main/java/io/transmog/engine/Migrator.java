@@ -813,6 +813,9 @@ public final class Migrator {
             Optional<String> reason = throttler.throttleReason();
             if (reason.isPresent()) {
                 beforeHold.run();
+                // The rows those chunks copied count before the hold is reported: a paused status then holds still
+                // (listeners, as the runner's status patch, read the snapshot the phase change carries).
+                status.rowsCopied(copier.rowsCopied());
             }
             status.throttled(reason.orElse(null));
             if (reason.isEmpty()) {

@@ -181,6 +181,8 @@ class ControlServerIT {
                 long copiedWhilePaused = copied(address);
                 assertGhostUntouched(database, 3_500);
                 assertThat(copied(address)).isEqualTo(copiedWhilePaused);
+                assertThat(run.enteredWith(Phase.Paused).orElseThrow().rowsCopied()).as("rows copied as the pause was reported")
+                        .isEqualTo(run.snapshot().rowsCopied());
 
                 // no-throttle: copying again.
                 send(address, "no-throttle");

@@ -27,6 +27,8 @@ public final class MigrationRun {
     private final List<Phase> phases = new CopyOnWriteArrayList<>();
     /** When each phase was first entered (System.nanoTime()). */
     private final java.util.Map<Phase, Long> entered = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The status each phase was first entered with, as listeners (the runner's status patch) heard it. */
+    private final java.util.Map<Phase, MigrationStatus> enteredWith = new java.util.concurrent.ConcurrentHashMap<>();
     private final CompletableFuture<MigrationStatus> result;
 
     private MigrationRun(MigrationConfig config, Controls controls) {
@@ -36,6 +38,7 @@ public final class MigrationRun {
             if (phases.isEmpty() || phases.get(phases.size() - 1) != s.phase()) {
                 phases.add(s.phase());
                 entered.putIfAbsent(s.phase(), System.nanoTime());
+                enteredWith.putIfAbsent(s.phase(), s);
             }
         });
         this.migrator = new Migrator(config, controls, status);
@@ -84,6 +87,11 @@ public final class MigrationRun {
     /** When the migration first entered {@code phase}, in System.nanoTime(); empty if it never did. */
     public java.util.Optional<Long> enteredAt(Phase phase) {
         return java.util.Optional.ofNullable(entered.get(phase));
+    }
+
+    /** The status the migration first entered {@code phase} with; empty if it never did. */
+    public java.util.Optional<MigrationStatus> enteredWith(Phase phase) {
+        return java.util.Optional.ofNullable(enteredWith.get(phase));
     }
 
     public void awaitPhase(Phase phase, Duration timeout) {
