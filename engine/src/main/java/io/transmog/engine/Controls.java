@@ -107,6 +107,15 @@ public final class Controls {
         return niceRatio;
     }
 
+    /**
+     * How long the copy rests after a chunk that took {@code chunkNanos}: the nice ratio times as long, as gh-ost's
+     * {@code --nice-ratio}. In nanoseconds: a chunk of a narrow table on a quiet server takes under a millisecond, and
+     * whole milliseconds gave it no rest at all.
+     */
+    public long niceRestNanos(long chunkNanos) {
+        return (long) (chunkNanos * niceRatio);
+    }
+
     public void setNiceRatio(double niceRatio) {
         if (niceRatio < 0 || niceRatio > 100) {
             throw new MigrationException("nice ratio must be between 0 and 100, got " + niceRatio);

@@ -50,6 +50,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Runs one migration from validation to cut-over: the loop that gives binlog changes
@@ -461,7 +462,7 @@ public final class Migrator {
                 report();
                 checkpointIfDue();
                 serveCatchUp();
-                niceSleep((long) (TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started) * controls.niceRatio()));
+                niceSleep(controls.niceRestNanos(System.nanoTime() - started));
             }
             status.copyFinished();
             LOG.info("table={} phase=Copying row copy complete: {} rows; {} changed keys were left to the copy, which had"
@@ -470,10 +471,14 @@ public final class Migrator {
         }
 
         /** Sleeps in short slices, so a pause or cancel lands within the promised 2 s whatever the ratio. */
-        private void niceSleep(long millis) throws InterruptedException {
-            long until = System.currentTimeMillis() + millis;
-            while (System.currentTimeMillis() < until && !controls.paused() && controls.cancelReason() == null) {
-                Thread.sleep(Math.min(IDLE_MILLIS, Math.max(1, until - System.currentTimeMillis())));
+        private void niceSleep(long nanos) throws InterruptedException {
+            long until = System.nanoTime() + nanos;
+            long left;
+            while ((left = until - System.nanoTime()) > 0 && !controls.paused() && controls.cancelReason() == null) {
+                LockSupport.parkNanos(Math.min(TimeUnit.MILLISECONDS.toNanos(IDLE_MILLIS), left));
+                if (Thread.interrupted()) {
+                    throw new InterruptedException("interrupted while resting between chunks");
+                }
             }
         }
 

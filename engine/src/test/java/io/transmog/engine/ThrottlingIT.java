@@ -343,6 +343,45 @@ class ThrottlingIT {
         assertMigratedIdentically(primary, database);
     }
 
+    /**
+     * gh-ost's nice ratio: after each chunk the copy rests that many times as long as the chunk took, however short the
+     * chunk. Ten narrow rows take well under a millisecond to copy on a quiet server, and whole milliseconds once
+     * rounded such a chunk's rest to none: a copy at ratio 9 then took no longer than one at 0.
+     */
+    @Test
+    void niceRatioRestsAfterEveryChunkHoweverShort() throws Exception {
+        long eager = copyMillis(0);
+        long nice = copyMillis(9);
+        System.out.printf("copy of 3,000 rows in chunks of %d: %d ms at nice ratio 0, %d ms at nice ratio 9%n",
+                Controls.MIN_CHUNK_SIZE, eager, nice);
+        // At least 10 times as long if the copy's own time stayed the same; 4 leaves room for a noisy machine.
+        assertThat(nice).as("copy time at nice ratio 9, against %d ms at 0", eager).isGreaterThanOrEqualTo(4 * eager);
+    }
+
+    /** Copies a 3,000-row table in one stream of the smallest chunks under one writer; returns how long the copy took. */
+    private long copyMillis(double niceRatio) throws Exception {
+        String database = createTable(primary, "throttle_nice", 3_000);
+        Controls controls = slowControls(Controls.MIN_CHUNK_SIZE, niceRatio, 1500);
+        controls.setCopyThreads(1);
+        controls.setPostponeCutOver(true);
+        MigrationRun run;
+        try (WriteLoad writers = writers(primary, database, 1)) {
+            run = start(database, controls, List.of());
+            run.awaitPhase(Phase.AwaitingCutOver, Duration.ofMinutes(2));
+            writers.stop();
+            assertThat(writers.unexpectedErrors()).as("writer errors").isEmpty();
+        }
+        controls.setPostponeCutOver(false);
+        MigrationStatus result = run.finish(Duration.ofMinutes(1));
+        assertThat(result.phase()).as(result.message()).isEqualTo(Phase.Succeeded);
+        try (Connection c = primary.connect(database)) {
+            assertThat(TableComparison.firstDifference(c, database, "_t_del", COLUMNS, "t", COLUMNS, List.of("`id`")))
+                    .as("difference between the old and the migrated table").isNull();
+        }
+        return TimeUnit.NANOSECONDS.toMillis(run.enteredAt(Phase.AwaitingCutOver).orElseThrow()
+                - run.enteredAt(Phase.Copying).orElseThrow());
+    }
+
     @Test
     void mistypedLiveLoadThresholdThrottlesButAMistypedInitialOneFailsFast() throws Exception {
         // Slow enough that the copy is still running on an idle machine when the typos arrive.
