@@ -310,13 +310,11 @@ public final class Bench {
         double cpuBefore = serverCpuSeconds();
         RowLocks locksBefore = rowLocks();
         RedoProbe redo = new RedoProbe(server);
-        double machineBefore = processCpu.machineBusySeconds();
-        double stealBefore = processCpu.machineStealSeconds();
+        ProcessCpu.MachineCpu machineBefore = processCpu.machine();
         double benchBefore = benchCpuSeconds();
         MigrationProcess.Result run = MigrationProcess.run(launcher, javaOptions, server, DATABASE, table, ALTER,
                 transmogArguments, workDir, processCpu);
-        double machine = processCpu.machineBusySeconds() - machineBefore;
-        double steal = processCpu.machineStealSeconds() - stealBefore;
+        ProcessCpu.MachineCpu machine = processCpu.machine().since(machineBefore);
         double bench = benchCpuSeconds() - benchBefore;
         double cpu = serverCpuSeconds() - cpuBefore;
         RowLocks locks = rowLocks().since(locksBefore);
@@ -345,7 +343,7 @@ public final class Bench {
         say("  %.2f s, server CPU %.1f s (%.1f s net of the writers' own), transmog CPU %.1f s, RSS %.0f MiB, heap %.0f MiB,"
                 + " cut-over stall %d ms (transmog's figure)", row.seconds(), cpu, row.netServerCpu(), row.toolCpu(),
                 row.rssMib(), row.heapMib(), row.reportedStallMillis());
-        recordCoreUse(name, run, cpu, bench, machine, steal);
+        recordCoreUse(name, run, cpu, bench, machine);
         phaseBreakdowns.add(name + ": " + phases(run, loadCpuPerSecond, writes, probe, redo));
         recordRedoPressure(name, redo, run.elapsedSeconds());
         say("  phases: %s", phaseBreakdowns.get(phaseBreakdowns.size() - 1));
@@ -650,13 +648,13 @@ public final class Bench {
      * How much of the machine a transmog run had: on a machine the server, transmog and this process's writers share,
      * a loaded run is slower than the idle one by what the others take, and this says how much that was.
      */
-    private void recordCoreUse(String name, MigrationProcess.Result run, double serverCpu, double benchCpu, double machineCpu,
-                               double stealCpu) {
+    private void recordCoreUse(String name, MigrationProcess.Result run, double serverCpu, double benchCpu,
+                               ProcessCpu.MachineCpu machine) {
         double seconds = run.elapsedSeconds();
         coreUse.add(String.format(Locale.ROOT, "%s: %.2f of the %d cores busy over the run's %.1f s (%.1f CPU s, %.1f of them"
                         + " taken by the hypervisor; by process: server %.1f, transmog %.1f, the benchmark's writers and probes"
-                        + " %.1f)", name, machineCpu / seconds, Runtime.getRuntime().availableProcessors(), seconds, machineCpu,
-                stealCpu, serverCpu, run.cpuSeconds(), benchCpu));
+                        + " %.1f)", name, machine.busySeconds() / seconds, Runtime.getRuntime().availableProcessors(), seconds,
+                machine.busySeconds(), machine.stealSeconds(), serverCpu, run.cpuSeconds(), benchCpu));
         say("  cores: %s", coreUse.get(coreUse.size() - 1));
     }
 

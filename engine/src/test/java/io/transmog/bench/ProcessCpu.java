@@ -20,29 +20,30 @@ final class ProcessCpu {
         return new ProcessCpu(out.matches("[0-9]+") ? Long.parseLong(out) : 100);
     }
 
+    /** /proc/stat's fields of busy time: user, nice, system, irq, softirq and steal. */
+    private static final int[] BUSY_FIELDS = {1, 2, 3, 6, 7, 8};
+    private static final int STEAL_FIELD = 8;
+
     /**
-     * CPU seconds the whole machine has been busy so far, all cores together (/proc/stat: user, nice, system, irq,
-     * softirq and steal time): over a run, against its wall time, how many of the cores were used. Steal (time a
-     * hypervisor gave another guest while this one had work) counts as busy; {@link #machineStealSeconds()} tells it
-     * apart. Ticks sampled per core, not each process's exact run time: the processes' own seconds can add up to a
-     * few percent more.
+     * CPU seconds the whole machine has been busy, all cores together: over a run, against its wall time, how many of
+     * the cores were used. Steal (time a hypervisor gave another guest while this one had work) counts as busy, and
+     * {@code stealSeconds} tells it apart. Ticks sampled per core, not each process's exact run time: the processes'
+     * own seconds can add up to a few percent more.
      */
-    double machineBusySeconds() throws IOException {
-        return machineSeconds(1, 2, 3, 6, 7, 8);
-    }
-
-    /** The part of {@link #machineBusySeconds()} a hypervisor took. */
-    double machineStealSeconds() throws IOException {
-        return machineSeconds(8);
-    }
-
-    private double machineSeconds(int... fields) throws IOException {
-        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).strip().split("\\s+");
-        long ticks = 0;
-        for (int field : fields) {
-            ticks += Long.parseLong(cpu[field]);
+    record MachineCpu(double busySeconds, double stealSeconds) {
+        MachineCpu since(MachineCpu before) {
+            return new MachineCpu(busySeconds - before.busySeconds, stealSeconds - before.stealSeconds);
         }
-        return ticks / (double) clockTicks;
+    }
+
+    /** The machine's CPU seconds so far, busy and stolen read from one line of /proc/stat. */
+    MachineCpu machine() throws IOException {
+        String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).strip().split("\\s+");
+        long busy = 0;
+        for (int field : BUSY_FIELDS) {
+            busy += Long.parseLong(cpu[field]);
+        }
+        return new MachineCpu(busy / (double) clockTicks, Long.parseLong(cpu[STEAL_FIELD]) / (double) clockTicks);
     }
 
     /** CPU seconds of {@code pid} so far; NaN once it has exited. */
