@@ -12,7 +12,10 @@ import io.transmog.testdb.MariaDbServer;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -26,9 +29,9 @@ public final class MigrationRun {
     private final StatusTracker status;
     private final List<Phase> phases = new CopyOnWriteArrayList<>();
     /** When each phase was first entered (System.nanoTime()). */
-    private final java.util.Map<Phase, Long> entered = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Phase, Long> entered = new ConcurrentHashMap<>();
     /** The status each phase was first entered with, as listeners (the runner's status patch) heard it. */
-    private final java.util.Map<Phase, MigrationStatus> enteredWith = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<Phase, MigrationStatus> enteredWith = new ConcurrentHashMap<>();
     private final CompletableFuture<MigrationStatus> result;
 
     private MigrationRun(MigrationConfig config, Controls controls) {
@@ -85,13 +88,13 @@ public final class MigrationRun {
     }
 
     /** When the migration first entered {@code phase}, in System.nanoTime(); empty if it never did. */
-    public java.util.Optional<Long> enteredAt(Phase phase) {
-        return java.util.Optional.ofNullable(entered.get(phase));
+    public Optional<Long> enteredAt(Phase phase) {
+        return Optional.ofNullable(entered.get(phase));
     }
 
     /** The status the migration first entered {@code phase} with; empty if it never did. */
-    public java.util.Optional<MigrationStatus> enteredWith(Phase phase) {
-        return java.util.Optional.ofNullable(enteredWith.get(phase));
+    public Optional<MigrationStatus> enteredWith(Phase phase) {
+        return Optional.ofNullable(enteredWith.get(phase));
     }
 
     public void awaitPhase(Phase phase, Duration timeout) {
